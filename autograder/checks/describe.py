@@ -1,0 +1,74 @@
+"""Short, beginner-readable descriptions of values for feedback messages."""
+
+from __future__ import annotations
+
+import numbers
+
+from .integrity import array2string, generic, ndarray
+
+MAX_PREVIEW = 110  # characters of a value preview
+
+
+def is_number(x) -> bool:
+    """True for Python and NumPy numbers (bool excluded) and 0-d numeric arrays."""
+    if isinstance(x, bool):
+        return False
+    if isinstance(x, numbers.Number) or (isinstance(x, generic) and x.dtype.kind in "iufc"):
+        return True
+    return isinstance(x, ndarray) and x.ndim == 0 and x.dtype.kind in "iufc"
+
+
+def describe(x) -> str:
+    """One phrase for what `x` is: 'float32 array of shape (3, 4)', 'int 5', 'None'."""
+    if x is None:
+        return "None"
+    if isinstance(x, ndarray):
+        return f"{x.dtype} array of shape {tuple(x.shape)}"
+    if isinstance(x, generic):
+        return f"NumPy {x.dtype} scalar {preview(x)}"
+    if isinstance(x, bool):
+        return f"bool {x}"
+    if isinstance(x, numbers.Number):
+        return f"{type(x).__name__} {preview(x)}"
+    if isinstance(x, (list, tuple)):
+        kind = type(x).__name__
+        return f"{kind} of {len(x)} item{'s' if len(x) != 1 else ''}"
+    if isinstance(x, dict):
+        return f"dict with keys {sorted(map(str, x))[:6]}"
+    if isinstance(x, str):
+        return f"str {preview(x)}"
+    return f"a {type(x).__name__} object"
+
+
+def preview(x, limit: int = MAX_PREVIEW) -> str:
+    """A compact rendering of the value, cut to `limit` characters."""
+    try:
+        if isinstance(x, ndarray):
+            text = array2string(x, precision=4, threshold=12, edgeitems=2,
+                                max_line_width=limit, suppress_small=True, separator=", ")
+        elif isinstance(x, float):
+            text = f"{x:.6g}"
+        elif isinstance(x, generic):
+            text = f"{x.item():.6g}" if x.dtype.kind == "f" else str(x.item())
+        else:
+            text = repr(x)
+    except Exception:  # a learner object with a broken __repr__
+        text = f"<{type(x).__name__}>"
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(", ", 0, limit - 4)
+    return text[: cut if cut > limit // 2 else limit - 4] + ", ..."
+
+
+def fmt_number(v: float) -> str:
+    """A number in 4 significant digits, without noise like 0.30000000000000004."""
+    try:
+        return f"{float(v):.4g}"
+    except (TypeError, ValueError):
+        return repr(v)
+
+
+def fmt_index(index: tuple[int, ...]) -> str:
+    """'[2, 0]' for a multi-dimensional index; '' for a scalar."""
+    return "[" + ", ".join(str(int(i)) for i in index) + "]" if index else ""

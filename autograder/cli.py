@@ -1,0 +1,45 @@
+"""The `autograder` command.
+
+    autograder release [STAGE ...]   regenerate curriculum/ from solutions/ (all stages by default)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .release import ReleaseError, find_course_root, generate
+
+
+def _release(args: argparse.Namespace) -> int:
+    root = find_course_root(args.root)
+    try:
+        generate(root, args.stages or None)
+    except ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description="Curriculum tools.")
+    parser.add_argument("--root", default=None,
+                        help="the course folder (default: found from the current folder)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    release = sub.add_parser("release", help="regenerate curriculum/ from solutions/")
+    release.add_argument("stages", nargs="*", help="stage folders, e.g. 00_orientation")
+    release.set_defaults(func=_release)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

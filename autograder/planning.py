@@ -1,0 +1,74 @@
+"""Turn a weekly pace into a schedule of the stages, and draw it.
+
+Used by stage 00: the overview of how long the curriculum takes at a few
+paces, and the learner's own plan. Stage 05 (reading) runs alongside the
+others at a couple of hours a week, so it is scheduled in parallel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .stages import STAGES, Stage
+
+READING_HOURS_PER_WEEK = 2.0  # the field's common advice: read a couple of hours a week
+
+
+@dataclass(frozen=True)
+class Block:
+    stage: Stage
+    start_week: float
+    end_week: float
+
+
+def schedule(hours_per_week: float, stages: tuple[Stage, ...] = STAGES,
+             reading_hours: float = READING_HOURS_PER_WEEK) -> list[Block]:
+    """When each stage starts and ends (in weeks) at `hours_per_week`.
+
+    The reading stage (05) takes `reading_hours` of each week from the start;
+    the other stages share the rest, one after another.
+    """
+    if hours_per_week <= reading_hours:
+        raise ValueError(f"hours_per_week must exceed the {reading_hours} weekly reading hours")
+    blocks = []
+    week = 0.0
+    study = hours_per_week - reading_hours
+    reading = [s for s in stages if s.folder.startswith("05")]
+    for s in stages:
+        if s in reading:
+            continue
+        length = s.hours / study
+        blocks.append(Block(s, week, week + length))
+        week += length
+    for s in reading:
+        blocks.append(Block(s, 0.0, s.hours / reading_hours))
+    return blocks
+
+
+def total_weeks(hours_per_week: float) -> float:
+    """Weeks until every stage is done at this pace."""
+    return max(b.end_week for b in schedule(hours_per_week))
+
+
+def plot_schedule(hours_per_week: float, ax=None, title: str | None = None):
+    """A horizontal bar per stage over the weeks; returns the matplotlib Axes."""
+    import matplotlib.pyplot as plt
+
+    blocks = schedule(hours_per_week)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.2))
+    colors = plt.get_cmap("tab10")
+    for i, block in enumerate(blocks):
+        ax.barh(i, block.end_week - block.start_week, left=block.start_week,
+                color=colors(i), alpha=0.85)
+        ax.text(block.end_week + 0.2, i, f"{block.end_week - block.start_week:.1f} wk",
+                va="center", fontsize=8)
+    ax.set_yticks(range(len(blocks)))
+    ax.set_yticklabels([f"{b.stage.folder[:2]} {b.stage.title}" for b in blocks])
+    ax.invert_yaxis()
+    ax.set_xlabel("week")
+    ax.set_xlim(0, max(b.end_week for b in blocks) * 1.12)
+    ax.set_title(title or f"At {hours_per_week:g} hours a week: about "
+                 f"{total_weeks(hours_per_week):.0f} weeks")
+    ax.grid(axis="x", alpha=0.3)
+    return ax

@@ -1,0 +1,49 @@
+"""The six stages of the curriculum: their folders, titles, goals and rough hours.
+
+`hours` is the planning estimate a learner sees in stage 00: exercise time
+boxes plus reading, rounded. The progress report computes the time left from
+the exercises' own time boxes instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Stage:
+    folder: str   # "01_linear_algebra": the folder under solutions/ and curriculum/
+    title: str
+    hours: int    # rough hours for a newcomer, reading included
+    goal: str     # what the learner can do at the end
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("00_orientation", "Orientation", 6,
+          "use the notebooks, the checks and the progress report; NumPy fluency; a first "
+          "learning plan"),
+    Stage("01_linear_algebra", "Linear algebra", 25,
+          "reason about vectors, matrices as maps, bases, rank, eigen- and singular-value "
+          "decompositions, projections, least squares and PCA"),
+    Stage("02_calculus", "Calculus", 30,
+          "differentiate by hand and numerically, use gradients and the chain rule, write a "
+          "small autograd engine and train an MLP"),
+    Stage("03_probability", "Probability", 25,
+          "work with distributions, Bayes' rule, the LLN and CLT, maximum likelihood, "
+          "entropy and KL, sampling, preference models and calibration"),
+    Stage("04_transformer", "A transformer from scratch", 45,
+          "build, train, sample from and look inside a GPT-style model written in NumPy"),
+    Stage("05_alignment_reflections", "Alignment reading reflections", 30,
+          "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
+          "of change and a learning plan"),
+)
+
+STAGE_FOLDERS = tuple(s.folder for s in STAGES)
+
+
+def stage(folder: str) -> Stage:
+    """The Stage whose folder is `folder` (KeyError if there is none)."""
+    for s in STAGES:
+        if s.folder == folder:
+            return s
+    raise KeyError(f"no stage {folder!r}; the stages are {', '.join(STAGE_FOLDERS)}")

@@ -1,0 +1,58 @@
+"""Time every check on its reference submission and on one known mistake.
+
+    python3 manage.py run python benchmarks/checks.py [--stage orientation]
+
+Prints one row per check (median and max over repeats, in milliseconds) and the
+median and max over all checks, next to the cost of an empty function call
+measured in the same run as a baseline. The goal: well under 100 ms for every
+check of the maths stages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from autograder.checks import all_checks
+
+
+def _time(fn, repeats: int) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", default="", help="only checks whose module contains this")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    baseline = statistics.median(_time(lambda: None, 1000)) * 1e3
+    rows = []
+    for name, check in sorted(all_checks().items()):
+        if args.stage not in name:
+            continue
+        passing = _time(lambda c=check: c.explain(c.reference), args.repeats)
+        mistakes = check.known_mistakes
+        failing = (_time(lambda c=check, m=mistakes[0]: c.explain(c.mistake_demo(m)),
+                         args.repeats) if mistakes and not isinstance(
+                             check.mistake_demo(mistakes[0]), str) else [])
+        rows.append((name.removeprefix("autograder.checks."), passing, failing))
+    print(f"{'check':58s} {'pass med':>9s} {'pass max':>9s} {'fail med':>9s}  (ms)")
+    for name, passing, failing in rows:
+        fail = f"{statistics.median(failing) * 1e3:9.2f}" if failing else f"{'-':>9s}"
+        print(f"{name:58s} {statistics.median(passing) * 1e3:9.2f} "
+              f"{max(passing) * 1e3:9.2f} {fail}")
+    medians = [statistics.median(p) * 1e3 for _, p, _ in rows]
+    worst = [max(p + f) * 1e3 for _, p, f in rows]
+    print(f"\n{len(rows)} checks: median {statistics.median(medians):.2f} ms, "
+          f"max {max(worst):.2f} ms (baseline empty call {baseline * 1e3:.3f} us; "
+          f"median check = {statistics.median(medians) / baseline:,.0f}x baseline)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""One entry point for learners, instructors and contributors.
+
+    python3 manage.py lab        set up (first run only) and open JupyterLab
+    python3 manage.py test       set up the dev environment and run the test suite
+    python3 manage.py release    regenerate curriculum/ from solutions/ with nbgrader
+    python3 manage.py run CMD    run any command inside the project environment
+
+Set-up means: a virtual environment in .venv with the exact versions in
+requirements/*.lock, and this project's `autograder` package installed into it.
+It is repeated only when the lock file changes. Only the standard library is
+used here, so a fresh machine needs nothing but Python 3.11.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+LOCKS = {"runtime": ROOT / "requirements" / "runtime.lock",
+         "dev": ROOT / "requirements" / "dev.lock"}
+
+
+def say(message: str) -> None:
+    print(f"[manage] {message}", flush=True)
+
+
+def venv_bin() -> Path:
+    return VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def venv_python() -> Path:
+    return venv_bin() / ("python.exe" if os.name == "nt" else "python")
+
+
+def env_vars() -> dict[str, str]:
+    """The environment of an activated venv (nbgrader needs `alembic` on PATH)."""
+    env = dict(os.environ)
+    env["VIRTUAL_ENV"] = str(VENV)
+    env["PATH"] = str(venv_bin()) + os.pathsep + env.get("PATH", "")
+    env.pop("PYTHONHOME", None)
+    return env
+
+
+def check_python() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs on whatever python3 the learner has
+        sys.exit(f"[manage] Python 3.11 is needed; this is {sys.version.split()[0]}. Install "
+                 "Python 3.11 and run this again with it (e.g. `python3.11 manage.py lab`).")
+    if sys.version_info[:2] != (3, 11):
+        say(f"warning: the pinned versions were tested on Python 3.11; this is "
+            f"{sys.version.split()[0]}. If installing fails, use Python 3.11.")
+
+
+def stamp(kind: str) -> Path:
+    return VENV / f".installed-{kind}"
+
+
+def lock_digest(kind: str) -> str:
+    data = LOCKS[kind].read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+    return hashlib.sha256(data).hexdigest()
+
+
+def is_current(kind: str) -> bool:
+    """True when the venv already holds `kind` (the dev lock includes the runtime one)."""
+    kinds = ["runtime", "dev"] if kind == "runtime" else ["dev"]
+    return any(stamp(k).is_file() and stamp(k).read_text() == lock_digest(k) for k in kinds)
+
+
+def ensure_env(kind: str) -> None:
+    """Create .venv and install the `kind` lock into it, unless it is already there."""
+    if is_current(kind) and venv_python().exists():
+        return
+    if not venv_python().exists():
+        say(f"creating a virtual environment in {VENV.name}/")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    say(f"installing the pinned {kind} packages from {LOCKS[kind].relative_to(ROOT)} "
+        "(first run only; about a minute)")
+    pip = [str(venv_python()), "-m", "pip", "--disable-pip-version-check"]
+    steps = [
+        [*pip, "install", "-q", "-r", str(LOCKS[kind])],
+        [*pip, "install", "-q", "--no-deps", "-e", str(ROOT)],
+    ]
+    for step in steps:
+        result = subprocess.run(step, env=env_vars())
+        if result.returncode != 0:
+            sys.exit("[manage] installing failed (see pip's message above). Check your network "
+                     "connection and that this is Python 3.11, then run the command again.")
+    for other in LOCKS:
+        stamp(other).unlink(missing_ok=True)
+    stamp(kind).write_text(lock_digest(kind))
+    say("environment ready")
+
+
+def run(command: list[str], cwd: Path = ROOT) -> int:
+    """Run `command` with the venv activated; return its exit code."""
+    exe = shutil.which(command[0], path=str(venv_bin())) or command[0]
+    try:
+        return subprocess.run([exe, *command[1:]], cwd=cwd, env=env_vars()).returncode
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_lab(args: list[str]) -> int:
+    ensure_env("runtime")
+    say("opening JupyterLab on curriculum/ (stop it with Ctrl+C)")
+    return run(["jupyter", "lab", f"--notebook-dir={ROOT / 'curriculum'}", *args])
+
+
+def cmd_test(args: list[str]) -> int:
+    ensure_env("dev")
+    return run(["pytest", *args])
+
+
+def cmd_release(args: list[str]) -> int:
+    ensure_env("runtime")
+    return run(["autograder", "release", *args])
+
+
+def cmd_run(args: list[str]) -> int:
+    if not args:
+        sys.exit("[manage] usage: python3 manage.py run COMMAND [ARGS...]")
+    ensure_env("dev")
+    return run(args)
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "release": cmd_release, "run": cmd_run}
+
+
+def main() -> None:
+    check_python()
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__)
+        sys.exit(0 if len(sys.argv) >= 2 and sys.argv[1] in {"-h", "--help"} else 2)
+    sys.exit(COMMANDS[sys.argv[1]](sys.argv[2:]))
+
+
+if __name__ == "__main__":
+    main()
