@@ -63,7 +63,13 @@ def stamp(kind: str) -> Path:
 
 
 def lock_digest(kind: str) -> str:
-    data = LOCKS[kind].read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+    """A fingerprint of what the install depends on: the lock file and the [project]
+    table of pyproject.toml (dependencies, entry points), not tool settings."""
+    import json
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    data = LOCKS[kind].read_bytes() + json.dumps(project, sort_keys=True).encode()
     return hashlib.sha256(data).hexdigest()
 
 

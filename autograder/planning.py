@@ -2,7 +2,9 @@
 
 Used by stage 00: the overview of how long the curriculum takes at a few
 paces, and the learner's own plan. Stage 05 (reading) runs alongside the
-others at a couple of hours a week, so it is scheduled in parallel.
+others from the first week: it gets its share of each week's hours, and never
+less than a couple of hours, so that both tracks finish together when the pace
+allows.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 
 from .stages import STAGES, Stage
 
-READING_HOURS_PER_WEEK = 2.0  # the field's common advice: read a couple of hours a week
+MIN_READING_HOURS_PER_WEEK = 2.0  # the field's common advice: read a couple of hours a week
 
 
 @dataclass(frozen=True)
@@ -21,15 +23,23 @@ class Block:
     end_week: float
 
 
-def schedule(hours_per_week: float, stages: tuple[Stage, ...] = STAGES,
-             reading_hours: float = READING_HOURS_PER_WEEK) -> list[Block]:
+def reading_hours_per_week(hours_per_week: float, stages: tuple[Stage, ...] = STAGES) -> float:
+    """The reading stage's share of a week: proportional to its hours, at least 2."""
+    reading = sum(s.hours for s in stages if s.folder.startswith("05"))
+    share = reading / sum(s.hours for s in stages)
+    return max(MIN_READING_HOURS_PER_WEEK, hours_per_week * share)
+
+
+def schedule(hours_per_week: float, stages: tuple[Stage, ...] = STAGES) -> list[Block]:
     """When each stage starts and ends (in weeks) at `hours_per_week`.
 
-    The reading stage (05) takes `reading_hours` of each week from the start;
-    the other stages share the rest, one after another.
+    The reading stage (05) runs from week 0 at reading_hours_per_week(); the
+    other stages share the rest of each week, one after another.
     """
+    reading_hours = reading_hours_per_week(hours_per_week, stages)
     if hours_per_week <= reading_hours:
-        raise ValueError(f"hours_per_week must exceed the {reading_hours} weekly reading hours")
+        raise ValueError(f"at {hours_per_week} hours a week nothing is left after the "
+                         f"{reading_hours:g} hours of reading; plan at least 4 hours a week")
     blocks = []
     week = 0.0
     study = hours_per_week - reading_hours
@@ -50,8 +60,12 @@ def total_weeks(hours_per_week: float) -> float:
     return max(b.end_week for b in schedule(hours_per_week))
 
 
-def plot_schedule(hours_per_week: float, ax=None, title: str | None = None):
-    """A horizontal bar per stage over the weeks; returns the matplotlib Axes."""
+def plot_schedule(hours_per_week: float, ax=None, title: str | None = None,
+                  xmax: float | None = None):
+    """A horizontal bar per stage over the weeks; returns the matplotlib Axes.
+
+    xmax: the last week shown (give several plots the same one to compare paces).
+    """
     import matplotlib.pyplot as plt
 
     blocks = schedule(hours_per_week)
@@ -67,7 +81,7 @@ def plot_schedule(hours_per_week: float, ax=None, title: str | None = None):
     ax.set_yticklabels([f"{b.stage.folder[:2]} {b.stage.title}" for b in blocks])
     ax.invert_yaxis()
     ax.set_xlabel("week")
-    ax.set_xlim(0, max(b.end_week for b in blocks) * 1.12)
+    ax.set_xlim(0, xmax if xmax is not None else max(b.end_week for b in blocks) * 1.12)
     ax.set_title(title or f"At {hours_per_week:g} hours a week: about "
                  f"{total_weeks(hours_per_week):.0f} weeks")
     ax.grid(axis="x", alpha=0.3)

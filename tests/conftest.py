@@ -11,9 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# Notebooks executed by the tests draw figures without a screen, and nbgrader
-# needs the environment's bin/ on PATH (it runs `alembic`).
-os.environ.setdefault("MPLBACKEND", "Agg")
+# nbgrader needs the environment's bin/ on PATH (it runs `alembic`). Kernels keep
+# matplotlib's inline backend, as a learner's do, so figures really render.
 _bindir = str(Path(sys.executable).parent)
 if _bindir not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _bindir + os.pathsep + os.environ.get("PATH", "")

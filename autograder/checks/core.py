@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from . import integrity
+from . import integrity, tracebacks
 from .compare import Mismatch, compare
 from .describe import describe
 from .generic import GENERIC_MISTAKES, describe_factor
@@ -67,6 +67,8 @@ class Outcome:
 
 
 _LISTENERS: list[Callable[[Outcome], None]] = []
+
+tracebacks.install()  # in a notebook: show a failed check without this package's frames
 
 
 def add_listener(listener: Callable[[Outcome], None]) -> None:
