@@ -113,10 +113,15 @@ def run(command: list[str], cwd: Path = ROOT) -> int:
         return 130
 
 
+def root_flags() -> list[str]:
+    """JupyterLab refuses to start as root (containers, CI) unless told it may."""
+    return ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+
+
 def cmd_lab(args: list[str]) -> int:
     ensure_env("runtime")
     say("opening JupyterLab on curriculum/ (stop it with Ctrl+C)")
-    return run(["jupyter", "lab", f"--notebook-dir={ROOT / 'curriculum'}", *args])
+    return run(["jupyter", "lab", f"--notebook-dir={ROOT / 'curriculum'}", *root_flags(), *args])
 
 
 def cmd_test(args: list[str]) -> int:
