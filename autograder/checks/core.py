@@ -380,6 +380,13 @@ class FunctionCheck(Check):
             exc.details = [d for d in exc.details if not d.startswith(drop)]
             exc.details.insert(0, exc.summary)
             exc.summary = label
+            if not ctx.hidden:
+                try:
+                    expected = self.oracle(*copy.deepcopy(case.args),
+                                           **copy.deepcopy(case.kwargs))
+                    exc.details.append(f"the result should be: {describe(expected)}")
+                except Exception:
+                    pass
             if exc.exception_type is not None and exc.mistake is None:
                 exc.mistake = self._raising_variant(case, exc.exception_type)
                 if exc.mistake is not None:

@@ -114,6 +114,7 @@ def test_learner_exceptions_are_explained_with_their_line():
     assert "raised ValueError" in msg and "shape problem" in msg
     assert "y = x.reshape(7, 7)" in msg
     assert "inputs: x: float64 array of shape (5,)" in msg
+    assert "the result should be: float64 array of shape (5,)" in msg
 
 
 def test_returning_none_and_passing_a_call_are_explained():
