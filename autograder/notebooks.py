@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 EXERCISE_HEADER = re.compile(
     r"^#{2,4} Exercise (?P<nb>\d+)\.(?P<k>\d+): (?P<title>.+?) "
     r"\(about (?P<minutes>\d+) min, difficulty (?P<difficulty>[1-5])/5\)\s*$",
@@ -63,8 +61,12 @@ class Exercise:
         return names
 
 
-def read_notebook(path: str | Path) -> nbformat.NotebookNode:
-    """Read a notebook, raising NotebookError with a clear message if it is broken."""
+def read_notebook(path: str | Path):
+    """Read a notebook (an nbformat NotebookNode), raising NotebookError with a clear
+    message if it is broken. nbformat is imported here, not at module level: its
+    schema machinery takes seconds to import."""
+    import nbformat
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
