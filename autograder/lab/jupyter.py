@@ -113,7 +113,15 @@ def lab_argv(root_dir: Path, extra: list[str], default_url: str | None = None) -
 
 
 def run_lab(argv: list[str], env: dict[str, str], cwd: Path) -> int:
-    """Run JupyterLab until it stops (Ctrl+C); return its exit code."""
+    """Run JupyterLab until it stops (Ctrl+C); return its exit code.
+
+    On POSIX this process becomes JupyterLab (exec), so a signal that stops
+    this command stops the server too, and no server is left behind.
+    """
+    sys.stdout.flush()
+    if os.name == "posix":
+        os.chdir(cwd)
+        os.execve(argv[0], argv, env)
     try:
         return subprocess.run(argv, env=env, cwd=cwd).returncode
     except KeyboardInterrupt:

@@ -12,6 +12,7 @@ notebook is cached until the file changes on disk.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from .catalog import CatalogError, exercises, load_cells
@@ -47,7 +48,7 @@ def relative_to(path: Path, workspace: Path) -> str | None:
 
 
 def check_exercises(path: Path) -> dict[str, str]:
-    """{check identifier ("check_row_means"): exercise number ("2.4")} for a notebook.
+    """{check name ("row_means"): exercise number ("2.4")} for a notebook.
 
     Cached per file until it changes. A notebook that cannot be read gives {}.
     """
@@ -65,17 +66,28 @@ def check_exercises(path: Path) -> dict[str, str]:
     return index
 
 
+def check_name(ident: str) -> str:
+    """The name a check reports ("my_plan") for the identifier a cell calls
+    ("check_learning_plan"), from the stage modules this kernel has imported."""
+    for modname, module in list(sys.modules.items()):
+        if modname.startswith("autograder.checks.") and module is not None:
+            name = getattr(getattr(module, ident, None), "name", None)
+            if isinstance(name, str):
+                return name
+    return ident.removeprefix("check_")
+
+
 def _index(path: Path) -> dict[str, str]:
+    """{check name: exercise number}; the first exercise wins if two call the same check."""
     try:
         found = exercises(load_cells(path))
     except CatalogError:
         return {}
-    return {name: ex.number for ex in reversed(found) for name in ex.checks}
+    return {check_name(ident): ex.number for ex in reversed(found) for ident in ex.checks}
 
 
-def exercise_for(check_name: str, notebook: Path | None) -> str | None:
-    """The exercise of `notebook` whose test cell calls ``check_<check_name>``, if any."""
+def exercise_for(name: str, notebook: Path | None) -> str | None:
+    """The exercise of `notebook` whose test cell calls the check named `name`, if any."""
     if notebook is None:
         return None
-    index = check_exercises(notebook)
-    return index.get(f"check_{check_name}") or index.get(check_name)
+    return check_exercises(notebook).get(name)
