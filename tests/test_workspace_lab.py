@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -104,7 +105,11 @@ def test_the_learner_lab(tmp_path):
 
 
 def test_the_instructor_lab_has_formgrader(tmp_path):
-    with lab("--instructor", tmp=tmp_path) as (base, token):
+    course = tmp_path / "course"   # formgrader makes a gradebook in the course: not in the repo
+    for name in ("solutions", "curriculum"):
+        shutil.copytree(ROOT / name, course / name)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    with lab("--root", str(course), "--instructor", tmp=tmp_path) as (base, token):
         assert status(f"{base}/formgrader?token={token}") in (200, 302)
         assert status(f"{base}/assignments?token={token}") == 404
-    assert not (tmp_path / "workspace").exists()
+    assert not (course / "workspace").exists()

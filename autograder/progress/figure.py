@@ -59,12 +59,14 @@ def _plot_stages(ax, report: Report) -> None:
     ax.set_title(f"Where you stand: {report.done}/{report.total} exercises, "
                  f"about {hours(report.minutes_left)} left", fontsize=10)
     handles = [ax.bar(0, 0, color=c)[0] for c in (DONE, STARTED, TODO)]
-    ax.legend(handles, ["done", "started, not passing yet", "not started"], fontsize=8,
-              loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, frameon=False)
+    ax.figure.legend(handles, ["done", "started, not passing yet", "not started"], fontsize=8,
+                     loc="outside lower left", ncol=3, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
 
 
 def _plot_days(ax, report: Report, days: int) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     now = time.time()
     labels = [_day(now - 86400 * k) for k in range(days - 1, -1, -1)]
     passed = Counter(_day(r["time"]) for r in report.records if r["passed"])
@@ -76,6 +78,7 @@ def _plot_days(ax, report: Report, days: int) -> None:
     ticks = list(range(0, days, 7)) + [days - 1]
     ax.set_xticks(ticks, [labels[i][5:] for i in ticks], fontsize=8)
     ax.set_ylabel("check runs")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(f"Your check runs, last {days} days", fontsize=10)
     if not any(passed[d] or failed[d] for d in labels):
         ax.text((days - 1) / 2, 0.5, "nothing recorded in these days yet:\n"

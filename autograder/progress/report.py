@@ -362,32 +362,32 @@ def format_text(report: Report) -> str:
     """The report as plain text (the `progress` command prints this)."""
     lines = ["Your progress", *_headline(report), ""]
     width = max([len(n.name) for n in report.notebooks()] + [24]) + 2
-    header = f"  {'notebook':{width}s}{'exercises':>10s}  {'points':22s}{'time left':>12s}"
+    if report.stages:
+        lines.append(f"  {'notebook':{width}s}{'exercises':>10s}    {'points':22s}"
+                     f"{'time left':>12s}")
     for stage in report.stages:
         lines.append(f"{stage.folder[:2]} {stage.title}")
-        lines.append(header)
-        for nb in stage.notebooks:
-            mark = "  ◀ you are here" if nb.current else ""
-            tick = " ✓" if nb.done == nb.total and nb.total else "  "
-            lines.append(f"  {nb.name:{width}s}{nb.done:>6d}/{nb.total:<3d}{tick}"
-                         f"{points(nb):22s}"
-                         f"{hours(nb.minutes_left):>12s}{mark}")
-        lines.append(f"  {'stage total':{width}s}{stage.done:>6d}/{stage.total:<3d}  "
-                     f"{points(stage):22s}"
-                     f"{hours(stage.minutes_left):>12s}")
+        for nb in [*stage.notebooks, stage]:
+            name = nb.name if nb is not stage else "stage total"
+            mark = "  ◀ you are here" if getattr(nb, "current", False) else ""
+            tick = " ✓ " if nb.done == nb.total and nb.total else "   "
+            lines.append(f"  {name:{width}s}{nb.done:>6d}/{nb.total:<3d}{tick}  "
+                         f"{points(nb):22s}{hours(nb.minutes_left):>12s}{mark}")
         lines.append("")
     if report.stages:
-        lines.append(f"Whole curriculum: {report.done}/{report.total} exercises done, "
-                     f"{points(report)} "
-                     f"points, about {hours(report.minutes_left)} of exercises left "
-                     f"(from their time boxes; reading and review take longer).")
+        written = (f" (+{report.pending:g}/{report.written_points:g} for written answers, "
+                   "graded by a person)" if report.written_points else "")
+        lines.append(f"Whole curriculum: {report.done}/{report.total} exercises done; "
+                     f"points {report.earned:g}/{report.auto_points:g} from checks{written}; "
+                     f"about {hours(report.minutes_left)} of exercises left (from their time "
+                     "boxes; reading takes longer).")
     failing = report.failing()
     if failing:
         lines.append("")
         lines.append("Not passing yet (the last run of their check):")
         for nb, ex in failing[:8]:
             why = f": {ex.last_diagnosis}" if ex.last_diagnosis else ""
-            lines.append(f"  {nb.name}, exercise {ex.number} {ex.title}{why}")
+            lines.append(f"  {nb.path}, exercise {ex.number} {ex.title}{why}")
         if len(failing) > 8:
             lines.append(f"  ... and {len(failing) - 8} more")
     following = report.next_exercise()
