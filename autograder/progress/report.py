@@ -501,5 +501,6 @@ def show_progress(workspace: str | Path | None = None) -> Report | None:
     from .figure import figure_png
 
     display(report)
-    display(Image(data=figure_png(report)))
+    if report.workspace is not None:   # without one there is nothing to draw (and CI runs
+        display(Image(data=figure_png(report)))   # every notebook: the chart costs ~0.5 s)
     return None
