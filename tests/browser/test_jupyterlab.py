@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS
 
 from autograder.progress import store
 
 pytestmark = pytest.mark.slow
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"  # as conftest.py
 
 NOTEBOOK = "00_orientation/01_how_this_works.ipynb"
 WRONG = "def weeks_needed(total_hours, hours_per_week):\n    return total_hours // hours_per_week\n"
