@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """One entry point for learners, instructors and contributors.
 
-    python3 manage.py lab        set up (first run only) and open JupyterLab
+    python3 manage.py lab        set up (first run only), update workspace/ and open JupyterLab
+    python3 manage.py lab --instructor   open JupyterLab at the course root, with formgrader
+    python3 manage.py progress   print where you stand; save the chart and an HTML page
     python3 manage.py test       set up the dev environment and run the test suite
     python3 manage.py release    regenerate curriculum/ from solutions/ with nbgrader
     python3 manage.py run CMD    run any command inside the project environment
@@ -113,15 +115,19 @@ def run(command: list[str], cwd: Path = ROOT) -> int:
         return 130
 
 
-def root_flags() -> list[str]:
-    """JupyterLab refuses to start as root (containers, CI) unless told it may."""
-    return ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
-
-
 def cmd_lab(args: list[str]) -> int:
+    """Copy new notebooks into workspace/ (never overwriting yours) and open JupyterLab there.
+
+    Extra arguments go to JupyterLab (e.g. --no-browser --port=8890). As root (containers,
+    CI) autograder.lab adds --allow-root, without which JupyterLab refuses to start.
+    """
     ensure_env("runtime")
-    say("opening JupyterLab on curriculum/ (stop it with Ctrl+C)")
-    return run(["jupyter", "lab", f"--notebook-dir={ROOT / 'curriculum'}", *root_flags(), *args])
+    return run(["python", "-m", "autograder.lab", *args])
+
+
+def cmd_progress(args: list[str]) -> int:
+    ensure_env("runtime")
+    return run(["autograder", "progress", *args])
 
 
 def cmd_test(args: list[str]) -> int:
@@ -141,7 +147,8 @@ def cmd_run(args: list[str]) -> int:
     return run(args)
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test, "release": cmd_release, "run": cmd_run}
+COMMANDS = {"lab": cmd_lab, "progress": cmd_progress, "test": cmd_test, "release": cmd_release,
+            "run": cmd_run}
 
 
 def main() -> None:

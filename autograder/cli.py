@@ -1,6 +1,7 @@
 """The `autograder` command.
 
     autograder release [STAGE ...]   regenerate curriculum/ from solutions/ (all stages by default)
+    autograder progress              where you stand across the curriculum (text, chart, HTML)
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(args: argparse.Namespace) -> int:
+    from .progress.command import run_progress
+
+    return run_progress(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description="Curriculum tools.")
     parser.add_argument("--root", default=None,
@@ -29,6 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
     release = sub.add_parser("release", help="regenerate curriculum/ from solutions/")
     release.add_argument("stages", nargs="*", help="stage folders, e.g. 00_orientation")
     release.set_defaults(func=_release)
+    progress = sub.add_parser("progress", help="where you stand across the curriculum")
+    progress.add_argument("--workspace", default=None,
+                          help="the learner workspace (default: found from here, else "
+                               "ROOT/workspace)")
+    progress.add_argument("--out", default=None,
+                          help="folder for progress.png and progress.html (default: the "
+                               "workspace)")
+    progress.add_argument("--no-files", action="store_true",
+                          help="only print; write no chart or HTML page")
+    progress.set_defaults(func=_progress)
     return parser
 
 

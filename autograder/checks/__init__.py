@@ -32,3 +32,6 @@ __all__ = [
     "Mistake", "Outcome", "ValueCheck", "add_listener", "all_checks", "compare",
     "remove_listener",
 ]
+
+# Record every check a learner runs in their progress store (autograder/progress/hook.py).
+from ..progress import hook as _progress_hook  # noqa: E402, F401, I001

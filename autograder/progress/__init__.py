@@ -1,0 +1,25 @@
+"""Where a learner stands: every check they run is recorded, and a report shows it.
+
+- :mod:`.store`: the append-only store (workspace/.progress/checks.jsonl).
+- :mod:`.hook`: the check listener that records outcomes (imported by autograder.checks).
+- :mod:`.report`: builds the report over every stage and notebook; text and HTML.
+- :mod:`.figure`: the progress chart.
+- :mod:`.cells`: adds the progress cell to the end of solution notebooks.
+
+In a notebook: ``from autograder.progress import show_progress; show_progress()``.
+From a shell: ``python3 manage.py progress``.
+
+Kept light: importing this package loads neither matplotlib nor nbformat.
+"""
+
+from __future__ import annotations
+
+
+def show_progress(workspace=None) -> None:
+    """Show the progress report in a notebook (table and chart) or print it in a terminal."""
+    from .report import show_progress as _show
+
+    _show(workspace)
+
+
+__all__ = ["show_progress"]
