@@ -123,8 +123,11 @@ def _compare_numbers(expected, got, rtol, atol, dtype, path) -> Mismatch | None:
         return Mismatch("nonfinite", f"{path} is {fmt_number(g.real)}, expected "
                         f"{fmt_number(e.real)}: your number is not finite",
                         [_NONFINITE_CAUSES], path, expected, got)
-    if _nonfinite(e) and e == g:
-        return None
+    if _nonfinite(e):  # NaN or infinity expected: no tolerance, only the same value will do
+        if _same_part(e.real, g.real) and _same_part(e.imag, g.imag):
+            return None
+        return Mismatch("value", f"{path} is {fmt_number(g.real)}, expected "
+                        f"{fmt_number(e.real)}", [], path, expected, got)
     if not abs(g - e) <= atol + rtol * abs(e):
         shown = (lambda z: fmt_number(z.real)) if e.imag == 0 and g.imag == 0 else str
         whole = e_kind == "i" and g_kind == "i"
@@ -133,6 +136,11 @@ def _compare_numbers(expected, got, rtol, atol, dtype, path) -> Mismatch | None:
         return Mismatch("value", f"{path} is {shown(g)}, expected {shown(e)}", details,
                         path, expected, got)
     return None
+
+
+def _same_part(a: float, b: float) -> bool:
+    """Equal, counting NaN as equal to NaN."""
+    return a == b or (a != a and b != b)
 
 
 def _nonfinite(z: complex) -> bool:
@@ -201,8 +209,6 @@ def _compare_numeric_arrays(expected, got, rtol, atol, path) -> Mismatch | None:
         e_nan, g_nan = e != e, g != g
         e_inf = (abs(e) == math.inf) & ~e_nan
         g_inf = (abs(g) == math.inf) & ~g_nan
-        shown = [f"expected: {describe(expected)}: {preview(expected)}",
-                 f"got:      {describe(got)}: {preview(got)}"]
         for bad, what in ((g_nan & ~e_nan, "NaN (not a number)"),
                           (g_inf & ~e_inf, "infinity")):
             if bad.any():
@@ -211,11 +217,15 @@ def _compare_numeric_arrays(expected, got, rtol, atol, path) -> Mismatch | None:
                     "nonfinite",
                     f"{path} contains {what} in {int(bad.sum())} of {bad.size} entries "
                     f"(first at {path}{fmt_index(idx)}), where the expected values are finite",
-                    [*shown, _NONFINITE_CAUSES], path, expected, got)
+                    [*_shown(expected, got), _NONFINITE_CAUSES], path, expected, got)
         diff = abs(g - e)
-        close = (diff <= atol + rtol * abs(e)) | (e_nan & g_nan) | ((e == g) & e_inf)
+        finite = ~e_nan & ~e_inf
+        # The tolerance applies to finite expected entries only: where NaN or infinity is
+        # expected, only the same value will do (atol + rtol * inf would accept anything).
+        close = (finite & (diff <= atol + rtol * abs(e))) | (e_nan & g_nan) | (e_inf & (e == g))
         if close.all():
             return None
+        shown = _shown(expected, got)
         bad = ~close
         idx = _first(bad)
         worst = diff[bad & ~e_nan & ~e_inf]
@@ -232,6 +242,12 @@ def _compare_numeric_arrays(expected, got, rtol, atol, path) -> Mismatch | None:
              f"{fmt_number(_scalar(expected[idx]))}, got {fmt_number(_scalar(got[idx]))}"
              f"{largest}{tolerance}"],
             path, expected, got)
+
+
+def _shown(expected, got) -> list[str]:
+    """The expected/got preview lines (built only when a message needs them)."""
+    return [f"expected: {describe(expected)}: {preview(expected)}",
+            f"got:      {describe(got)}: {preview(got)}"]
 
 
 def _scalar(x):

@@ -54,6 +54,18 @@ def test_compare_names_nan_and_infinity():
     assert compare(np.array([np.nan, 1.0]), np.array([np.nan, 1.0])) is None
 
 
+def test_nan_and_infinity_expected_need_the_same_value():
+    import math
+
+    assert compare(math.inf, 5.0) is not None
+    assert compare(-math.inf, math.inf) is not None
+    assert compare(math.inf, math.inf) is None
+    assert compare(math.nan, math.nan) is None
+    assert compare(np.array([np.inf, 1.0]), np.array([5.0, 1.0])) is not None
+    assert compare(np.array([np.inf, 1.0]), np.array([np.inf, 1.0])) is None
+    assert compare(np.array([-np.inf]), np.array([np.inf])) is not None
+
+
 def test_compare_structures_and_scalars():
     assert compare((np.ones(2), 3), (np.ones(2), 3)) is None
     m = compare((np.ones(2), 3), (np.ones(2), 4))
