@@ -171,11 +171,11 @@ def _rref_exact(A, *, reduce_above=True, scale=True, row_per_column=False):
     return np.array([[float(x) for x in row] for row in M]).reshape(m, n), pivots
 
 
-def _rref_reference(A):
+def _rref_reference(A, relative_tol=1e-10):
     # A correct floating-point submission (partial pivoting, relative tolerance).
     R = np.asarray(A, dtype=float).copy()
     m, n = R.shape
-    tol = 1e-10 * (np.abs(R).max() if R.size else 0.0)
+    tol = relative_tol * (np.abs(R).max() if R.size else 0.0)
     pivots, r = [], 0
     for j in range(n):
         if r == m:
@@ -227,6 +227,14 @@ check_rref = FunctionCheck(
                 "columns from 0.",
                 "Append the column index j itself.",
                 variant=lambda A: (_rref_exact(A)[0], [p + 1 for p in _rref_exact(A)[1]])),
+        Mistake("exact test for zero",
+                "A column that should have no pivot got one: after elimination its entries "
+                "are not exactly 0 but rounding leftovers around 1e-16, and your test only "
+                "skips a column whose entries are exactly 0. The tiny leftover then became a "
+                "pivot and was scaled up to 1.",
+                "Treat |entry| <= 1e-10 * (largest |entry| of A) as zero, as the docstring "
+                "says.",
+                variant=lambda A: _rref_reference(A, relative_tol=0.0)),
         Mistake("moved down a row at a column without a pivot",
                 "When a column has no pivot (all zeros at and below the current row), you "
                 "still moved on to the next row. The next pivot must go in the *same* row: "
@@ -361,7 +369,7 @@ def _verify_null_space(fn, ctx: Context) -> None:
         if k == 0:
             ctx.passed += 1
             continue
-        scale = float(np.abs(A).max()) * max(1.0, float(np.abs(N).max()))
+        scale = (float(np.abs(A).max()) or 1.0) * max(1.0, float(np.abs(N).max()))
         residual = float(np.abs(A @ N).max()) / scale
         shown = [] if ctx.hidden else [f"largest |entry| of A @ N: {residual * scale:.3g}"]
         ctx.require(residual <= 1e-8, label,

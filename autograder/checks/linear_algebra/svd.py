@@ -149,9 +149,10 @@ def _pca_svd(X, k, *, center=True, axis=0, ddof=1, variance="s2", directions="Vt
 
 NOT_CENTRED = Mistake(
     "forgot to centre the data",
-    "Your first direction points from the origin towards the middle of the data cloud, not "
-    "along its spread. PCA measures variance around the mean, so subtract the mean of each "
-    "feature (column) first; otherwise the mean itself dominates.",
+    "Your variances and directions come from data that were not centred. Without centring, "
+    "the first direction points from the origin towards the middle of the data cloud "
+    "instead of along its spread, and its 'variance' is mostly the mean squared. PCA "
+    "measures spread around the mean, so subtract the mean of each feature (column) first.",
     "Xc = X - X.mean(axis=0), then the SVD of Xc.",
     example=lambda X, k: _pca_svd(X, k, center=False))
 WRONG_AXIS = Mistake(
@@ -178,6 +179,20 @@ NOT_SQUARED = Mistake(
     "You divided the singular values by n - 1 without squaring them first.",
     "variances = s ** 2 / (n - 1).",
     example=lambda X, k: _pca_svd(X, k, variance="s/n"))
+def _pca_ascending(X, k):
+    Xc = X - X.mean(axis=0)
+    values, vectors = np.linalg.eigh(Xc.T @ Xc / (len(X) - 1))
+    return vectors[:, :k].T, values[:k]
+
+
+SMALLEST_FIRST = Mistake(
+    "smallest variances first",
+    "You returned the directions with the *smallest* variance: np.linalg.eigh lists "
+    "eigenvalues in increasing order, so its first columns are the least important "
+    "directions.",
+    "Reverse the order (values[::-1], vectors[:, ::-1]) before keeping k, or use the SVD, "
+    "which sorts the singular values largest first.",
+    example=_pca_ascending)
 AS_COLUMNS = Mistake(
     "directions as columns",
     "You returned the directions as the *columns* of a (d, k) array. The docstring asks for "
@@ -220,6 +235,7 @@ def _variance_mistake(X, k, got) -> Mistake | None:
         (DIVIDED_BY_N, top * (n - 1) / n),
         (SINGULAR_VALUES, np.sqrt(np.clip(top, 0, None) * (n - 1))),
         (NOT_SQUARED, np.sqrt(np.clip(top, 0, None) * (n - 1)) / (n - 1)),
+        (SMALLEST_FIRST, np.linalg.eigvalsh(cov)[:k]),
     ]
     for mistake, values in candidates:
         if got.shape == values.shape and np.allclose(got, values, rtol=1e-6):
@@ -297,8 +313,8 @@ def _eigen_rows(C, comps, scale, values=None) -> bool:
 
 check_pca = CustomCheck(
     "pca", _verify_pca, reference=_pca_reference,
-    mistakes=[NOT_CENTRED, WRONG_AXIS, DIVIDED_BY_N, SINGULAR_VALUES, NOT_SQUARED, AS_COLUMNS,
-              FROM_U],
+    mistakes=[NOT_CENTRED, WRONG_AXIS, DIVIDED_BY_N, SINGULAR_VALUES, NOT_SQUARED,
+              SMALLEST_FIRST, AS_COLUMNS, FROM_U],
     hint="Centre the columns, take the SVD of the centred data, keep the first k rows of Vt "
          "and s[:k] ** 2 / (n - 1).")
 
