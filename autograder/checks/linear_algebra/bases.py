@@ -378,6 +378,7 @@ def _verify_null_space(fn, ctx: Context) -> None:
         ctx.require(_rank(N) == k, label,
                     [f"your {k} vectors span only a space of dimension {_rank(N)}"],
                     mistake=DEPENDENT)
+    ctx.passed = len(cases)  # the success line counts cases, as failures do
 
 
 check_null_space = CustomCheck(

@@ -266,6 +266,7 @@ def _verify_power_iteration(fn, ctx: Context) -> None:
                 np.array_equal(np.asarray(first[1]), np.asarray(again[1]))
             ctx.require(same, label, ["calling your function twice with the same seed (and "
                                       "n_iter=1) gave different vectors"], mistake=UNSEEDED)
+    ctx.passed = len(cases)  # the success line counts cases, as failures do
 
 
 check_power_iteration = CustomCheck(
@@ -399,6 +400,7 @@ def _verify_top(fn, ctx: Context) -> None:
                      mistake=NOT_REORDERED if columns_are_eigen else None,
                      hint="Column j must be the eigenvector of values[j].")
         ctx.passed += 1
+    ctx.passed = len(cases)  # the success line counts cases, as failures do
 
 
 check_top_eigenvectors = CustomCheck(

@@ -431,6 +431,7 @@ def _verify_inverse_2x2(fn, ctx: Context) -> None:
         ctx.require(unchanged(case, args), label,
                     ["your result is right, but your function changed the matrix it was given"],
                     hint="Work on new arrays; do not assign into A.")
+    ctx.passed = len(cases)  # the success line counts cases, as failures do
 
 
 check_inverse_2x2 = CustomCheck(

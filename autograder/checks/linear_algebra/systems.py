@@ -333,6 +333,7 @@ def _verify_solve(fn, ctx: Context) -> None:
         ctx.require(unchanged(case, args), label,
                     ["your answer is right, but your function changed A or b"],
                     mistake=CHANGED_INPUT)
+    ctx.passed = len(cases)  # the success line counts cases, as failures do
 
 
 check_solve = CustomCheck(
@@ -399,6 +400,7 @@ def _verify_inverse(fn, ctx: Context) -> None:
         ctx.require(unchanged(case, args), label,
                     ["your result is right, but your function changed A"],
                     hint="Work on copies of A.")
+    ctx.passed = len(cases)  # the success line counts cases, as failures do
 
 
 check_inverse = CustomCheck(
