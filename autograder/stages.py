@@ -22,7 +22,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("00_orientation", "Orientation", 6,
           "use the notebooks, the checks and the progress report; NumPy fluency; a first "
           "learning plan"),
-    Stage("01_linear_algebra", "Linear algebra", 25,
+    Stage("01_linear_algebra", "Linear algebra", 20,
           "reason about vectors, matrices as maps, bases, rank, eigen- and singular-value "
           "decompositions, projections, least squares and PCA"),
     Stage("02_calculus", "Calculus", 30,
