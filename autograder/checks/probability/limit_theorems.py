@@ -11,9 +11,10 @@ import math
 
 import numpy as np
 
-from ..core import Context, CustomCheck, FunctionCheck
+from ..core import Context, CustomCheck
 from ..spec import Case, Mistake
 from . import stats
+from .strict import FunctionCheck
 
 # ---------------------------------------------------------------------------
 # Exercise 3.1: running means

@@ -12,9 +12,10 @@ import math
 
 import numpy as np
 
-from ..core import Context, CustomCheck, FunctionCheck
+from ..core import Context, CustomCheck
 from ..spec import Case, Mistake
 from . import stats
+from .strict import FunctionCheck
 
 # ---------------------------------------------------------------------------
 # Exercise 1.1: the sum of two dice

@@ -14,9 +14,10 @@ import math
 
 import numpy as np
 
-from ..core import Context, CustomCheck, FunctionCheck
+from ..core import Context, CustomCheck
 from ..spec import Case, Mistake
 from . import stats
+from .strict import FunctionCheck
 
 # ---------------------------------------------------------------------------
 # Exercise 2.1: mean and variance of a discrete distribution
