@@ -31,6 +31,7 @@ __all__ = ["ReliabilityTable", "brier_score", "log_score", "plot_reliability",
            "reliability_table"]
 
 ArrayLike = Sequence[float] | np.ndarray
+_DIAGONAL = "reliability-diagonal"  # marks the reference line, so it is drawn once per Axes
 
 
 class ReliabilityTable(NamedTuple):
@@ -167,10 +168,14 @@ def plot_reliability(forecasts: ArrayLike, outcomes: ArrayLike, n_bins: int = 10
         _, ax = plt.subplots(figsize=(5, 5))
     full = table.counts > 0
     x, y, k = table.mean_forecast[full], table.observed_frequency[full], table.counts[full]
-    # The standard error of a frequency out of k events whose probability is about x.
+    # The standard error of a frequency out of k events whose probability is about x;
+    # the bars are cut at 0 and 1, where a frequency cannot go.
     se = np.sqrt(np.clip(x * (1 - x), 1e-12, None) / k)
-    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label="calibrated")
-    lines = ax.errorbar(x, y, yerr=2 * se, fmt="o-", color=color, capsize=3, markersize=5,
+    yerr = np.stack([np.minimum(2 * se, y), np.minimum(2 * se, 1 - y)])   # (2, bins shown)
+    if not any(line.get_gid() == _DIAGONAL for line in ax.lines):   # once per Axes
+        ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1,
+                label="perfect calibration", gid=_DIAGONAL)
+    lines = ax.errorbar(x, y, yerr=yerr, fmt="o-", color=color, capsize=3, markersize=5,
                         label=label or "forecasts")
     if show_histogram:
         widths = np.diff(table.edges)

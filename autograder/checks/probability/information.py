@@ -405,7 +405,7 @@ def _verify_sample_next_tokens(fn, ctx: Context) -> None:
         if i == 0 and not deterministic:
             # Greedy decoding is deterministic, so the seed checks below would call it
             # "ignores the generator"; name the real mistake first.
-            peek = ctx.call(fn, make(stats.CHECK_SEED))
+            peek = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
             greedy = isinstance(peek, np.ndarray) and peek.size == n and bool(
                 (peek == int(np.argmax(logits))).all())
             ctx.require(not greedy, "every sample is the most likely token",
@@ -413,7 +413,7 @@ def _verify_sample_next_tokens(fn, ctx: Context) -> None:
                          f"probability is {probs.max():.3f}"], mistake=SAMPLE_GREEDY)
             out = stats.verify_rng_discipline(ctx, fn, make, SAMPLE_RNG_MISTAKES)
         else:
-            out = ctx.call(fn, make(stats.CHECK_SEED))
+            out = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
         x = stats.as_int_samples(ctx, out, n, len(logits), "sample_next_tokens")
         freq = np.bincount(x, minlength=len(logits)) / n
         outside = (probs == 0) & (freq > 0)

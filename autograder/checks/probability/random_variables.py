@@ -172,7 +172,7 @@ def _verify_sample_exponential(fn, ctx: Context) -> None:
         if i == 0:
             out = stats.verify_rng_discipline(ctx, fn, make, EXP_RNG_MISTAKES)
         else:
-            out = ctx.call(fn, make(stats.CHECK_SEED))
+            out = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
         x = stats.as_float_samples(ctx, out, (n,), "sample_exponential")
         ctx.require(bool((x >= 0).all()), "every exponential sample should be >= 0",
                     [f"{int((x < 0).sum())} of {n} samples are negative; "
@@ -253,7 +253,7 @@ def _verify_sample_categorical(fn, ctx: Context) -> None:
         if i == 0 and ctx.cases is None:
             out = stats.verify_rng_discipline(ctx, fn, make, CAT_RNG_MISTAKES)
         else:
-            out = ctx.call(fn, make(stats.CHECK_SEED))
+            out = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
         arr = np.asarray(out) if isinstance(out, np.ndarray) else None
         if arr is not None and arr.shape == (n,) and arr.dtype.kind in "iu":
             ctx.require(bool(arr.min() >= 0 and arr.max() < k),

@@ -153,6 +153,15 @@ def verify_rng_discipline(ctx: Context, fn: Callable, make_case: Callable[[int],
     return first
 
 
+def call_quietly(ctx: Context, fn: Callable, case: Case) -> object:
+    """ctx.call(fn, case), restoring NumPy's global random state afterwards."""
+    saved = np.random.get_state()
+    try:
+        return ctx.call(fn, case)
+    finally:
+        np.random.set_state(saved)
+
+
 def as_int_samples(ctx: Context, out, n: int, k: int, name: str) -> np.ndarray:
     """`out` as an int array of shape (n,) with values in 0 .. k-1, or a clear failure."""
     arr = np.asarray(out) if out is not None else None
