@@ -179,7 +179,7 @@ def test_fit_accepts_any_correct_optimiser_that_converges():
     def plain_descent(winners, losers, k, lr, steps):
         s = np.zeros(k)
         for _ in range(steps):
-            s -= lr * preferences._bt_gradient(s, winners, losers)
+            s -= lr * preferences._vector_gradient(s, winners, losers)
         return s
 
     check = preferences.check_fit_bradley_terry
