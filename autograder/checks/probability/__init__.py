@@ -15,6 +15,10 @@ state untouched) and tolerances derived from standard errors or the DKW
 inequality, so that a correct sampler passes for every seed and a registered
 mistake fails by a wide margin.
 
+`strict` holds the FunctionCheck these modules use: the framework's, plus exact
+checking of expected infinities (log 0 = -inf is often the right answer here)
+and NaN diagnoses on scalar results.
+
 The notebooks import from the modules themselves (this package re-exports
 nothing, so that every check is found exactly once).
 """

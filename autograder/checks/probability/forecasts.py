@@ -181,7 +181,7 @@ def _expected_penalty(penalty, report, belief):
 
 check_expected_penalty = FunctionCheck(
     "expected_penalty", _expected_penalty,
-    [Case("Brier score, report 0.3, belief 0.7", (calibration.brier_score, 0.3, 0.7)),
+    [Case("Brier score, report 0.2, belief 0.7", (calibration.brier_score, 0.2, 0.7)),
      Case("log score, report 0.9, belief 0.6", (calibration.log_score, 0.9, 0.6)),
      Case("absolute error, report 0.4, belief 0.8", (absolute_penalty, 0.4, 0.8))],
     rtol=1e-9, atol=1e-12,
