@@ -28,7 +28,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("02_calculus", "Calculus", 30,
           "differentiate by hand and numerically, use gradients and the chain rule, write a "
           "small autograd engine and train an MLP"),
-    Stage("03_probability", "Probability", 25,
+    Stage("03_probability", "Probability", 22,
           "work with distributions, Bayes' rule, the LLN and CLT, maximum likelihood, "
           "entropy and KL, sampling, preference models and calibration"),
     Stage("04_transformer", "A transformer from scratch", 45,

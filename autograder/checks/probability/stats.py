@@ -1,0 +1,193 @@
+"""What the statistical checks of stage 03 share: seeded-randomness discipline and tolerances.
+
+A check on a random procedure must be deterministic (the same submission always
+gets the same verdict) and fair (every correct implementation passes, not just
+the one that consumes the generator in the same order as ours). So:
+
+- The learner's function receives a generator made from a fixed seed; the
+  verdict is a function of the submission alone.
+- Tolerances are derived, not guessed. For a mean, TOL_SE standard errors
+  (6: a correct sampler fails with probability about 2e-9 under the normal
+  approximation). For a whole distribution, the Dvoretzky-Kiefer-Wolfowitz
+  inequality with Massart's constant: P(sup_x |F_n(x) - F(x)| > eps) <=
+  2 exp(-2 n eps^2) for *any* distribution and any n, so eps =
+  sqrt(ln(2 / FALSE_ALARM) / (2 n)) fails a correct sampler with probability
+  at most FALSE_ALARM = 1e-9, whatever order it draws its numbers in.
+- Sample sizes are chosen so that each registered mistake sits at least
+  three tolerances away from the truth: it fails for every seed, by far.
+  tests/checks/test_probability_statistics.py re-runs every statistical check
+  over many seeds to prove both claims.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from ..core import Context
+from ..spec import Case, Mistake
+
+FALSE_ALARM = 1e-9   # the most often a correct sampler may fail a distribution check
+TOL_SE = 6.0         # tolerance of a mean-like statistic, in standard errors
+CHECK_SEED = 20240   # the generator handed to the learner's sampler
+OTHER_SEED = 20241   # a second seed, to show that the output depends on the seed
+GLOBAL_SEED = 12345  # what NumPy's global state is set to while a sampler runs
+
+
+def dkw_epsilon(n: int, false_alarm: float = FALSE_ALARM) -> float:
+    """The DKW bound: sup|F_n - F| > eps has probability <= false_alarm, for n samples.
+
+    n: number of samples. Returns eps = sqrt(ln(2 / false_alarm) / (2 n)).
+    For false_alarm = 1e-9: 0.0231 at n = 20000, 0.0146 at n = 50000.
+    """
+    return math.sqrt(math.log(2.0 / false_alarm) / (2.0 * n))
+
+
+def ks_distance(samples: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray]) -> float:
+    """sup_x |F_n(x) - F(x)| for a continuous F, where F_n is the empirical CDF.
+
+    samples: (n,) floats. cdf: vectorised F. The supremum is reached at a sample
+    point, just before or just after the empirical CDF jumps there.
+    """
+    x = np.sort(np.asarray(samples, dtype=float).ravel())  # (n,)
+    n = x.size
+    f = cdf(x)                                             # (n,)
+    after = np.arange(1, n + 1) / n                        # F_n at x_(i)
+    before = np.arange(0, n) / n                           # F_n just below x_(i)
+    return float(max(np.max(after - f), np.max(f - before)))
+
+
+def discrete_cdf_distance(samples: np.ndarray, probs: np.ndarray) -> float:
+    """sup_k |F_n(k) - F(k)| for samples of a categorical distribution on 0 .. K-1.
+
+    samples: (n,) ints in 0 .. K-1. probs: (K,) probabilities summing to 1.
+    """
+    k = len(probs)
+    freq = np.bincount(np.asarray(samples).ravel(), minlength=k)[:k] / np.size(samples)
+    return float(np.max(np.abs(np.cumsum(freq) - np.cumsum(probs))))
+
+
+def fmt_tol(value: float, target: float, tol: float) -> str:
+    """'0.5123 (expected 0.5 +- 0.0042)'."""
+    return f"{value:.4g} (expected {target:.4g} +- {tol:.2g})"
+
+
+# -- seeded-randomness discipline ---------------------------------------------------------
+
+def rng_mistakes(unseeded: Callable, seed_ignored: Callable,
+                 global_state: Callable) -> tuple[Mistake, Mistake, Mistake]:
+    """The three ways a sampler breaks reproducibility, with an example submission of each."""
+    return (
+        Mistake("the global random state",
+                "Your function used NumPy's global random state (np.random.seed, "
+                "np.random.rand, np.random.normal, ...). That state is shared by every "
+                "piece of code in the notebook, so your results depend on which cells ran "
+                "before, and other code's results depend on yours.",
+                "Draw every random number from the generator you were given: rng.uniform(...), "
+                "rng.normal(...), rng.integers(...).",
+                example=global_state),
+        Mistake("unseeded randomness",
+                "Two calls with generators made from the same seed gave different results, "
+                "so nobody (you included) can reproduce your numbers. The usual cause is a "
+                "new generator made inside the function, np.random.default_rng(), instead of "
+                "the `rng` argument.",
+                "Use the `rng` argument for every random draw; do not create a generator "
+                "inside the function.",
+                example=unseeded),
+        Mistake("the generator argument is ignored",
+                "Generators made from different seeds gave identical results: your function "
+                "makes its own generator with a fixed seed (or draws nothing at random).",
+                "Draw from the `rng` you are given, not from np.random.default_rng(0).",
+                example=seed_ignored),
+    )
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except Exception:
+        return False
+
+
+def _global_state() -> tuple:
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return name, keys.copy(), pos, has_gauss, cached
+
+
+def _states_equal(a: tuple, b: tuple) -> bool:
+    return a[0] == b[0] and bool(np.array_equal(a[1], b[1])) and a[2:] == b[2:]
+
+
+def verify_rng_discipline(ctx: Context, fn: Callable, make_case: Callable[[int], Case],
+                          mistakes: tuple[Mistake, Mistake, Mistake]) -> object:
+    """Run `fn` on make_case(CHECK_SEED) and prove it reproducible; return that output.
+
+    make_case(seed) builds the Case with a fresh np.random.default_rng(seed) in it.
+    Fails (naming the mistake) if fn touches NumPy's global random state, gives
+    different output for the same seed, or the same output for another seed.
+    NumPy's global state is restored afterwards, whatever happens.
+    """
+    global_state, unseeded, seed_ignored = mistakes
+    saved = np.random.get_state()
+    try:
+        np.random.seed(GLOBAL_SEED)
+        before = _global_state()
+        first = ctx.call(fn, make_case(CHECK_SEED))
+        touched = not _states_equal(_global_state(), before)
+        ctx.require(not touched, "your function changed NumPy's global random state",
+                    mistake=global_state)
+        again = ctx.call(fn, make_case(CHECK_SEED))
+        ctx.require(_same(first, again),
+                    "two calls with generators made from the same seed gave different results",
+                    mistake=unseeded)
+        other = ctx.call(fn, make_case(OTHER_SEED))
+        ctx.require(not _same(first, other),
+                    "generators made from two different seeds gave identical results",
+                    mistake=seed_ignored)
+    finally:
+        np.random.set_state(saved)
+    return first
+
+
+def call_quietly(ctx: Context, fn: Callable, case: Case) -> object:
+    """ctx.call(fn, case), restoring NumPy's global random state afterwards."""
+    saved = np.random.get_state()
+    try:
+        return ctx.call(fn, case)
+    finally:
+        np.random.set_state(saved)
+
+
+def as_int_samples(ctx: Context, out, n: int, k: int, name: str) -> np.ndarray:
+    """`out` as an int array of shape (n,) with values in 0 .. k-1, or a clear failure."""
+    arr = np.asarray(out) if out is not None else None
+    ctx.require(isinstance(out, np.ndarray), f"{name} should return a NumPy array",
+                [f"got {type(out).__name__}"],
+                hint="Return the array of samples (rng.integers and np.searchsorted give arrays).")
+    ctx.require(arr.shape == (n,), f"{name} should return {n} samples, shape ({n},)",
+                [f"got shape {arr.shape}"])
+    ctx.require(arr.dtype.kind in "iu", f"{name} should return integer category indices",
+                [f"got dtype {arr.dtype}"],
+                hint="Category k is the integer k; convert with .astype(int) if needed.")
+    ctx.require(bool(arr.min() >= 0 and arr.max() < k),
+                f"every sample should be a category index between 0 and {k - 1}",
+                [f"got values from {arr.min()} to {arr.max()}"])
+    return arr
+
+
+def as_float_samples(ctx: Context, out, shape: tuple, name: str) -> np.ndarray:
+    """`out` as a finite float array of `shape`, or a clear failure."""
+    ctx.require(isinstance(out, np.ndarray), f"{name} should return a NumPy array",
+                [f"got {type(out).__name__}"])
+    ctx.require(out.shape == shape, f"{name} should return an array of shape {shape}",
+                [f"got shape {out.shape}"])
+    ctx.require(out.dtype.kind == "f", f"{name} should return floats",
+                [f"got dtype {out.dtype}"])
+    ctx.require(bool(np.isfinite(out).all()), f"{name} returned NaN or infinite values",
+                [f"{int((~np.isfinite(out)).sum())} of {out.size} values are not finite"],
+                hint="NaN and infinity usually come from log(0) or a division by zero.")
+    return out
