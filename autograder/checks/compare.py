@@ -126,7 +126,7 @@ def _compare_numbers(expected, got, rtol, atol, dtype, path) -> Mismatch | None:
     if _nonfinite(e):  # NaN or infinity expected: no tolerance, only the same value will do
         if _same_part(e.real, g.real) and _same_part(e.imag, g.imag):
             return None
-        return Mismatch("value", f"{path} is {fmt_number(g.real)}, expected "
+        return Mismatch("value", f"{path} is {fmt_number(g.real)}, expected exactly "
                         f"{fmt_number(e.real)}", [], path, expected, got)
     if not abs(g - e) <= atol + rtol * abs(e):
         shown = (lambda z: fmt_number(z.real)) if e.imag == 0 and g.imag == 0 else str

@@ -1,17 +1,36 @@
 """Diagnoses that apply to any array-valued answer.
 
 A check tries its own registered mistakes first; when none matches, these
-recognise mistakes that look the same in every exercise: a transposed result,
-a stray or missing length-1 axis, accidental broadcasting, a flipped sign, a
-result off by a constant factor, integer arithmetic, or an all-zero result.
+recognise mistakes that look the same in every exercise: a finite number where
+infinity is the answer, a transposed result, a stray or missing length-1 axis,
+accidental broadcasting, a flipped sign, a result off by a constant factor,
+integer arithmetic, or an all-zero result.
 """
 
 from __future__ import annotations
+
+import math
 
 from .compare import compare
 from .describe import fmt_number
 from .integrity import errstate, ndarray
 from .spec import Mistake
+
+
+def _finite_where_infinite(expected, got, case) -> bool:
+    if isinstance(expected, ndarray) and isinstance(got, ndarray):
+        if got.shape != expected.shape or expected.dtype.kind not in "fc":
+            return False
+        with errstate(all="ignore"):
+            inf = abs(expected) == math.inf
+            if not bool(inf.any()) or got.dtype.kind not in "fc":
+                return False
+            return bool((abs(got[inf]) < math.inf).any() & (got[inf] == got[inf]).all())
+    try:
+        e, g = float(expected), float(got)
+    except (TypeError, ValueError):
+        return False
+    return math.isinf(e) and math.isfinite(g)
 
 
 def _arrays(expected, got) -> bool:
@@ -82,6 +101,15 @@ def _all_zero(expected, got, case) -> bool:
             and got.dtype.kind in "fiub" and not bool(got.any()) and bool(expected.any()))
 
 
+FINITE_WHERE_INFINITE = Mistake(
+    "a finite number where infinity is right",
+    "Where the expected answer is infinite, yours is a finite number. Here infinity is the "
+    "right answer, not an accident: the log of probability 0 is -inf, and an event you gave "
+    "probability 0 that then happens costs an infinite loss. Clipping probabilities to a "
+    "tiny number such as 1e-12 turns 'impossible' into merely 'very unlikely' and hides "
+    "exactly the cases that matter.",
+    "Let np.log(0) give -inf (np.errstate(divide='ignore') silences the warning); don't clip.",
+    detect=_finite_where_infinite)
 TRANSPOSED = Mistake(
     "transposed result",
     "Your result is the transpose of the expected one: rows and columns are swapped.",
@@ -127,8 +155,8 @@ ALL_ZERO = Mistake(
     detect=_all_zero)
 
 GENERIC_MISTAKES: tuple[Mistake, ...] = (
-    INTEGER_RESULT, TRANSPOSED, LENGTH_ONE_AXIS, BROADCAST_BLOWUP, FLIPPED_SIGN, SCALED,
-    ALL_ZERO)
+    FINITE_WHERE_INFINITE, INTEGER_RESULT, TRANSPOSED, LENGTH_ONE_AXIS, BROADCAST_BLOWUP,
+    FLIPPED_SIGN, SCALED, ALL_ZERO)
 
 
 def describe_factor(expected, got) -> str:

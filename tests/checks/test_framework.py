@@ -166,6 +166,13 @@ def test_generic_diagnoses():
     assert "Diagnosis (an all-zero result)" in check.explain(lambda a, b: np.zeros((3, 2)))
 
 
+def test_a_clipped_log_gets_the_infinity_diagnosis():
+    check = FunctionCheck("log", lambda p: np.log(p),
+                          [Case("with a zero", (np.array([0.0, 0.5]),))])
+    msg = check.explain(lambda p: np.log(np.clip(p, 1e-12, 1)))
+    assert "Diagnosis (a finite number where infinity is right)" in msg
+
+
 def test_input_mutation_is_caught():
     def sneaky(x):
         x **= 2

@@ -15,9 +15,9 @@ state untouched) and tolerances derived from standard errors or the DKW
 inequality, so that a correct sampler passes for every seed and a registered
 mistake fails by a wide margin.
 
-`strict` holds the FunctionCheck these modules use: the framework's, plus exact
-checking of expected infinities (log 0 = -inf is often the right answer here)
-and NaN diagnoses on scalar results.
+Expected infinities (log 0 = -inf is often the right answer here) are held to
+account by the framework's `compare`: where NaN or infinity is expected, only
+the same value passes.
 
 The notebooks import from the modules themselves (this package re-exports
 nothing, so that every check is found exactly once).

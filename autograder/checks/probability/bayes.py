@@ -12,8 +12,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..core import FunctionCheck
 from ..spec import Case, Mistake
-from .strict import FunctionCheck
 
 # ---------------------------------------------------------------------------
 # Exercise 4.1: a positive test result

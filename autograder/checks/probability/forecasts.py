@@ -12,8 +12,8 @@ import math
 import numpy as np
 
 from ... import calibration
+from ..core import FunctionCheck
 from ..spec import Case, Mistake
-from .strict import FunctionCheck
 
 
 def _forecast_cases(rng):

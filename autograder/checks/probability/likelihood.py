@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
+from ..core import FunctionCheck
 from ..spec import Case, Mistake
-from .strict import FunctionCheck
 
 # ---------------------------------------------------------------------------
 # Exercise 5.1: the Bernoulli log-likelihood

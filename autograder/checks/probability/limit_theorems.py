@@ -11,10 +11,9 @@ import math
 
 import numpy as np
 
-from ..core import Context, CustomCheck
+from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
 from . import stats
-from .strict import FunctionCheck
 
 # ---------------------------------------------------------------------------
 # Exercise 3.1: running means

@@ -12,10 +12,9 @@ import math
 
 import numpy as np
 
-from ..core import Context, CustomCheck
+from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
 from . import stats
-from .strict import FunctionCheck
 
 
 def _sigmoid(x: float) -> float:
