@@ -297,10 +297,10 @@ def _verify_shapes(shapes, ctx: Context) -> None:
     answers = {}
     for key in SHAPE_QUESTIONS:
         value = shapes[key]
-        ctx.require(isinstance(value, (tuple, list)) and all(
-            isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in value),
-            f"the shape for {key!r} should be a tuple of whole numbers, like (4, 3)",
-            [f"got {value!r}"])
+        if not (isinstance(value, (tuple, list)) and all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in value)):
+            ctx.fail(f"the shape for {key!r} should be a tuple of whole numbers, like (4, 3)",
+                     [f"got {value!r}"])
         answers[key] = tuple(int(n) for n in value)
     for key in SHAPE_QUESTIONS:
         if answers[key] == _SHAPES[key]:

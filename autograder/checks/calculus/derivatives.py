@@ -251,10 +251,13 @@ def _verify_derivatives(table, ctx: Context) -> None:
     ctx.require(not missing, "`derivatives` is missing some functions",
                 [f"missing keys: {', '.join(map(repr, missing))}"],
                 hint="Use exactly the keys of the example dict.")
-    rng = ctx.rng()
-    x = np.round(rng.uniform(0.3, 2.5, size=6), 3)  # positive, away from 0, for 1/x and log
-    for key, f in FUNCTIONS.items():
-        case = Case(f"the derivative of {key} at 6 points between 0.3 and 2.5", (x,))
+    if ctx.cases is not None:  # other points, e.g. Case("x near 0", (np.array([...]),))
+        points = [(case.label, case.args[0]) for case in ctx.cases]
+    else:
+        x = np.round(ctx.rng().uniform(0.3, 2.5, size=6), 3)  # away from 0, for 1/x and log
+        points = [("6 points between 0.3 and 2.5", x)]
+    for (where, x), (key, f) in ((p, kf) for p in points for kf in FUNCTIONS.items()):
+        case = Case(f"the derivative of {key} at {where}", (x,))
         fn = table[key]
         got = ctx.call(fn, case)
         ctx.expect(complex_step(f, x), got, label=f"the derivative of {key} is not right",

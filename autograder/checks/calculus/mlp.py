@@ -167,7 +167,24 @@ UNSEEDED_INIT = Mistake(
     example=lambda sizes, seed: _init(sizes, None))
 
 
+def _verify_init_shapes(init_mlp, ctx: Context, sizes: list[int], seed: int) -> None:
+    """Hidden cases: other depths and sizes, checked for keys, shapes and zero biases."""
+    params = ctx.call(init_mlp, Case(f"init_mlp({sizes}, seed={seed})", (sizes, seed)))
+    ctx.require(isinstance(params, dict), "init_mlp should return a dict of arrays")
+    want = {f"{kind}{k}" for k in range(1, len(sizes)) for kind in "Wb"}
+    ctx.require(set(params) == want, f"init_mlp({sizes}) should have the keys {sorted(want)}",
+                [f"got {sorted(params)}"])
+    for k in range(1, len(sizes)):
+        ctx.require(np.shape(params[f"W{k}"]) == (sizes[k - 1], sizes[k])
+                    and np.shape(params[f"b{k}"]) == (sizes[k],) and not np.any(params[f"b{k}"]),
+                    f"layer {k} of init_mlp({sizes}) has the wrong shapes or a nonzero bias")
+
+
 def _verify_init(init_mlp, ctx: Context) -> None:
+    if ctx.cases is not None:
+        for case in ctx.cases:
+            _verify_init_shapes(init_mlp, ctx, *case.args)
+        return
     sizes = [2, 16, 16, 2]
     params = ctx.call(init_mlp, Case("init_mlp([2, 16, 16, 2], seed=0)", (sizes, 0)))
     ctx.require(isinstance(params, dict), "init_mlp should return a dict of arrays",
@@ -388,7 +405,23 @@ GLOBAL_RANDOM = Mistake(
         np.random.permutation(n)))
 
 
+def _verify_batch_sizes(fn, ctx: Context, n: int, batch_size: int) -> None:
+    """Hidden cases: every index once, in batches of batch_size (the last may be smaller)."""
+    batches = ctx.call(fn, Case(f"minibatches({n}, {batch_size}, rng)",
+                                (n, batch_size, np.random.default_rng(n))))
+    sizes = [len(b) for b in batches]
+    expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    everything = np.concatenate(batches) if batches else np.zeros(0, dtype=int)
+    ctx.require(sorted(everything.tolist()) == list(range(n)) and sizes == expected,
+                f"minibatches({n}, {batch_size}) should cover 0..{n - 1} once, in batches of "
+                f"sizes {expected}", [f"got sizes {sizes}"])
+
+
 def _verify_minibatches(fn, ctx: Context) -> None:
+    if ctx.cases is not None:
+        for case in ctx.cases:
+            _verify_batch_sizes(fn, ctx, *case.args)
+        return
     state = np.random.get_state()[1].copy()
     batches = ctx.call(fn, Case("minibatches(50, 8, rng)", (50, 8, np.random.default_rng(0))))
     global_changed = not np.array_equal(np.random.get_state()[1], state)
