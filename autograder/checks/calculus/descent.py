@@ -92,15 +92,15 @@ check_gradient_descent = FunctionCheck(
         Mistake("every row is the same array",
                 "Every row of your path is the final point. You appended the array x to the "
                 "list and then changed it in place (x -= ...), so every entry of the list is "
-                "the same array, which ends up at the last position. You also changed the "
-                "caller's x0.",
+                "the same array, which ends up at the last position. (If x started as x0 "
+                "itself, the caller's x0 changed too.)",
                 "Append a copy (path.append(x.copy())), or write x = x - lr * g, which makes "
                 "a new array.",
                 variant=lambda g, x0, lr, n: np.tile(_descent(g, x0, lr, n)[-1], (n + 1, 1)),
                 example=_aliased),
         Mistake("the gradient at the starting point every step",
-                "Every step of your path is the same: you computed the gradient once, at x0, "
-                "and reused it. The gradient changes as x moves.",
+                "Every step of your path has the same size and direction: you computed the "
+                "gradient once, at x0, and reused it. The gradient changes as x moves.",
                 "Evaluate grad(x) at the current x inside the loop.",
                 variant=lambda g, x0, lr, n: np.array([x0 - k * lr * g(x0)
                                                        for k in range(n + 1)])),
