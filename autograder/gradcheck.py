@@ -15,14 +15,17 @@ where g is the analytic and n the numerical gradient: 0 for a perfect match,
 about 1 for an unrelated array, and robust to gradients that are mostly zero.
 
 `expect_gradients(ctx, ...)` is the same comparison inside a check: it fails
-with the parameter, the worst entries and a diagnosis (a transposed gradient,
-a wrong sign, a missing 1/N, a bias gradient not summed over the batch).
+with the parameter, the wrong entries and a diagnosis (a transposed gradient,
+a wrong sign, a missing 1/N, a bias gradient not summed over the batch, a
+gradient that is zero everywhere). A check can add its own known mistakes as
+`variants`: buggy gradients that, when the learner's match them, name the mistake.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +35,7 @@ from .checks.spec import Mistake
 DEFAULT_EPS = 1e-6
 DEFAULT_TOL = 1e-5
 _TINY = 1e-12
+_SHOWN_ENTRIES = 4  # wrong entries listed by name in a report line
 
 
 def numerical_gradient(loss: Callable[[], float], param: np.ndarray,
@@ -79,6 +83,7 @@ class TensorReport:
     n_wrong: int = 0
     problem: str = ""          # a shape or type problem that prevented comparison
     tol: float = DEFAULT_TOL
+    wrong_indices: tuple = ()  # every wrong entry's index, in row-major order
 
     @property
     def ok(self) -> bool:
@@ -94,7 +99,30 @@ class TensorReport:
             text += (f"; worst at {self.name}{fmt_index(self.worst_index)}: yours "
                      f"{fmt_number(self.analytic_at_worst)}, numerical "
                      f"{fmt_number(self.numeric_at_worst)} ({self.n_wrong} entries wrong)")
+            where = self.wrong_entries()
+            if where:
+                text += f"; wrong: {where}"
         return text
+
+    def wrong_entries(self) -> str:
+        """Which entries are wrong, in words: 'every entry', 'row 2', or a list of indices."""
+        wrong = self.wrong_indices
+        size = int(np.prod(self.shape)) if self.shape else 1
+        if not wrong or not self.shape:
+            return ""
+        if len(wrong) == size:
+            return "every entry"
+        if len(self.shape) == 2:
+            rows, cols = self.shape
+            for axis, word, count, other in ((0, "row", rows, cols), (1, "column", cols, rows)):
+                lines = sorted({ix[axis] for ix in wrong})
+                if len(lines) * other == len(wrong) and len(lines) < count:
+                    shown = ", ".join(str(i) for i in lines[:_SHOWN_ENTRIES])
+                    more = ", ..." if len(lines) > _SHOWN_ENTRIES else ""
+                    return f"all of {word}{'s' if len(lines) > 1 else ''} {shown}{more}"
+        shown = ", ".join(f"{self.name}{fmt_index(ix)}" for ix in wrong[:_SHOWN_ENTRIES])
+        return shown + (f" and {len(wrong) - _SHOWN_ENTRIES} more"
+                        if len(wrong) > _SHOWN_ENTRIES else "")
 
 
 @dataclass
@@ -132,10 +160,12 @@ def compare_gradient(name: str, analytic, numeric: np.ndarray,
     idx = np.unravel_index(int(diff.argmax()), diff.shape) if diff.size else ()
     scale = max(float(np.abs(a).max()) if a.size else 0.0,
                 float(np.abs(numeric).max()) if numeric.size else 0.0, _TINY)
+    wrong = ~(diff <= tol * scale)  # NaN counts as wrong
+    wrong_indices = tuple(tuple(int(i) for i in ix) for ix in np.argwhere(wrong))
     return TensorReport(name, numeric.shape, err, tuple(int(i) for i in idx),
                         float(a[idx]) if a.size else 0.0,
                         float(numeric[idx]) if numeric.size else 0.0,
-                        int((diff > tol * scale).sum()), tol=tol)
+                        int(wrong.sum()), tol=tol, wrong_indices=wrong_indices)
 
 
 def gradient_check(loss: Callable[[], float], params: Mapping[str, np.ndarray],
@@ -192,7 +222,19 @@ GRAD_BIAS_NOT_SUMMED = Mistake(
     "Sum over the batch axis: db = dy.sum(axis=0).",
     example="a per-example bias gradient")
 
+GRAD_ALL_ZERO = Mistake(
+    "a gradient that is zero everywhere",
+    "Every entry of your gradient is 0, but the loss does change when this parameter "
+    "changes. The backward pass never reached it: the gradient was created with zeros and "
+    "never filled in, or it was overwritten, or the upstream gradient was never set.",
+    "Follow the gradient backwards from the loss, step by step, and print where it first "
+    "becomes 0.",
+    example="a gradient of zeros")
+
 GRADIENT_MISTAKES = (GRAD_WRONG_SIGN, GRAD_TRANSPOSED, GRAD_SCALED, GRAD_BIAS_NOT_SUMMED)
+# Named by diagnose_gradient too; kept out of GRADIENT_MISTAKES so that code which
+# registers that tuple keeps the same list of mistakes.
+MORE_GRADIENT_MISTAKES = (GRAD_ALL_ZERO,)
 
 
 def diagnose_gradient(analytic, numeric: np.ndarray, batch_size: int | None = None
@@ -200,7 +242,13 @@ def diagnose_gradient(analytic, numeric: np.ndarray, batch_size: int | None = No
     """(the mistake a wrong gradient looks like, an extra detail line) or (None, '')."""
     if analytic is None:
         return None, ""
-    a = np.asarray(analytic, dtype=np.float64)
+    try:
+        a = np.asarray(analytic, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, ""
+    if a.shape == numeric.shape and a.size and not np.any(a) \
+            and np.abs(numeric).max() > 1e-7:
+        return GRAD_ALL_ZERO, ""
     if a.ndim == numeric.ndim + 1 and a.shape[1:] == numeric.shape:
         if relative_error(a.sum(axis=0), numeric) < 1e-4:
             return (GRAD_BIAS_NOT_SUMMED,
@@ -227,15 +275,28 @@ def diagnose_gradient(analytic, numeric: np.ndarray, batch_size: int | None = No
     return None, ""
 
 
+Variants = Iterable[tuple[Mistake, Any]]
+
+
 def expect_gradients(ctx, loss: Callable[[], float], params: Mapping[str, np.ndarray],
                      grads: Mapping[str, np.ndarray], *, label: str,
                      eps: float = DEFAULT_EPS, tol: float = DEFAULT_TOL,
-                     batch_size: int | None = None) -> GradReport:
+                     batch_size: int | None = None, variants: Variants = ()) -> GradReport:
     """Inside a check: fail unless every gradient matches finite differences.
 
-    ctx: the check's Context. The failure names the worst parameter, lists every
-    parameter's relative error, and diagnoses the classic gradient mistakes.
+    ctx: the check's Context. The failure names the worst parameter and its wrong
+    entries, lists every parameter's relative error, and diagnoses the classic
+    gradient mistakes.
+    grads: the learner's gradients, name -> array shaped like params[name].
+    variants: a check's own known mistakes, as pairs (mistake, buggy gradients):
+        the buggy gradients are a dict name -> array, or a function
+        numerical_gradients -> dict. When the learner's gradients match every
+        array of one of them (and the right gradients do not), that mistake is named.
     """
+    if not isinstance(grads, Mapping):
+        ctx.fail(label, [f"the gradients should be a dict with the keys "
+                         f"{', '.join(map(repr, params))}, not a {type(grads).__name__}"],
+                 hint="Return a dict that maps each parameter's name to its gradient.")
     report = GradReport()
     numerics = {}
     for name, param in params.items():
@@ -245,7 +306,11 @@ def expect_gradients(ctx, loss: Callable[[], float], params: Mapping[str, np.nda
     if worst is None:
         ctx.passed += 1
         return report
-    mistake, detail = diagnose_gradient(grads.get(worst.name), numerics[worst.name], batch_size)
+    mistake = _matching_variant(grads, numerics, variants, tol)
+    detail = ""
+    if mistake is None:
+        mistake, detail = diagnose_gradient(grads.get(worst.name), numerics[worst.name],
+                                            batch_size)
     details = [f"the gradient of `{worst.name}` does not match finite differences "
                f"(relative error tolerance {tol:g}):", *report.__str__().splitlines()]
     if detail:
@@ -254,3 +319,24 @@ def expect_gradients(ctx, loss: Callable[[], float], params: Mapping[str, np.nda
              hint=None if mistake else "Check each step of the backward pass on its own: "
              "derive the local gradient on paper for a 1x1 case, then the shapes.")
     return report
+
+
+def _matching_variant(grads: Mapping, numerics: dict[str, np.ndarray], variants: Variants,
+                      tol: float) -> Mistake | None:
+    """The first variant whose buggy gradients the learner's gradients match."""
+    for mistake, buggy in variants:
+        try:
+            buggy = buggy(numerics) if callable(buggy) else buggy
+            if all(_close(grads.get(name), g, tol) for name, g in buggy.items()) and \
+                    not all(_close(numerics[name], g, tol) for name, g in buggy.items()):
+                return mistake
+        except Exception:  # a variant that cannot be computed never matches
+            continue
+    return None
+
+
+def _close(got, expected, tol: float) -> bool:
+    if got is None:
+        return False
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    return got.shape == expected.shape and relative_error(got, expected) <= tol

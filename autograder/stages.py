@@ -25,7 +25,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("01_linear_algebra", "Linear algebra", 20,
           "reason about vectors, matrices as maps, bases, rank, eigen- and singular-value "
           "decompositions, projections, least squares and PCA"),
-    Stage("02_calculus", "Calculus", 30,
+    Stage("02_calculus", "Calculus", 22,
           "differentiate by hand and numerically, use gradients and the chain rule, write a "
           "small autograd engine and train an MLP"),
     Stage("03_probability", "Probability", 22,
