@@ -136,17 +136,22 @@ def inputs_changed(fn, case: Case, args: tuple, kwargs: dict) -> str | None:
 
 
 def _changed(before, after) -> bool:
+    """True if `after` differs from `before` (recursing into lists, tuples and dicts)."""
     if isinstance(before, ndarray):
         if not isinstance(after, ndarray) or before.shape != after.shape:
             return True
         same = (before == after) | ((before != before) & (after != after))
         return not bool(same.all())
-    if isinstance(before, (list, dict)):
-        try:
-            return bool(before != after)
-        except Exception:
-            return True
-    return False
+    if isinstance(before, (list, tuple)):
+        return (not isinstance(after, type(before)) or len(before) != len(after)
+                or any(_changed(b, a) for b, a in zip(before, after, strict=True)))
+    if isinstance(before, dict):
+        return (not isinstance(after, dict) or before.keys() != after.keys()
+                or any(_changed(before[k], after[k]) for k in before))
+    try:
+        return bool(before != after) and not (before != before and after != after)
+    except Exception:
+        return True
 
 
 def loops_in(fn) -> list[str]:

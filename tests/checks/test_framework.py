@@ -182,6 +182,17 @@ def test_input_mutation_is_caught():
     assert "Diagnosis (changed its input in place)" in msg
 
 
+def test_containers_of_arrays_are_compared_entry_by_entry():
+    check = FunctionCheck("first", lambda xs: xs[0] * 1.0,
+                          [Case("a list holding an array", ([np.ones(2)],))])
+    assert check.explain(lambda xs: xs[0] * 1.0) is None
+
+    def sneaky(xs):
+        xs[0][0] = 5.0
+        return np.ones(2)
+    assert "changed its argument" in check.explain(sneaky)
+
+
 def test_no_loops_rule():
     check = FunctionCheck("double", lambda x: 2 * x, [Case("v", (np.ones(3),))], no_loops=True)
 
