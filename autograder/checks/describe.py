@@ -37,6 +37,9 @@ def describe(x) -> str:
         return f"dict with keys {sorted(map(str, x))[:6]}"
     if isinstance(x, str):
         return f"str {preview(x)}"
+    if callable(x) and getattr(x, "__name__", None):
+        kind = "class" if isinstance(x, type) else "function"
+        return f"{kind} `{x.__name__}`"
     return f"a {type(x).__name__} object"
 
 
