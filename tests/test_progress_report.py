@@ -27,7 +27,9 @@ def ws(tmp_path, monkeypatch):
                 *report.BINDER_ENVS):
         monkeypatch.delenv(var, raising=False)
     workspace = tmp_path / "workspace"
-    sync(ROOT / "curriculum", workspace)
+    upstream = tmp_path / "curriculum"  # stage 00 only: the figures below are stage 00's
+    shutil.copytree(ROOT / "curriculum" / "00_orientation", upstream / "00_orientation")
+    sync(upstream, workspace)
     return workspace
 
 
@@ -129,7 +131,7 @@ def test_a_damaged_notebook_is_read_from_the_curriculum_and_said(ws):
 
 def test_new_notebooks_upstream_are_announced(ws, tmp_path):
     upstream = tmp_path / "upstream"
-    shutil.copytree(ROOT / "curriculum", upstream)
+    shutil.copytree(ROOT / "curriculum" / "00_orientation", upstream / "00_orientation")
     shutil.copy(upstream / NB1, upstream / "00_orientation" / "04_new.ipynb")
     rep = report.build(ws, curriculum=upstream)
     assert rep.new_upstream == ["00_orientation/04_new.ipynb"]
