@@ -37,6 +37,7 @@ import nbformat
 
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 BEGIN_RUBRICS = "# ===== RUBRICS for the written answers below (graders only) ====="
+BANNER = "# (removed from the learner copy; strip hidden regions from feedback reports too)"
 END_RUBRICS = "# ===== end of rubrics ====="
 SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)\n?### END SOLUTION", re.S)
 WIDTH = 96
@@ -101,7 +102,9 @@ def _comment(text: str) -> list[str]:
 
 def rubric_block(answers: list[Answer]) -> str:
     """The commented block a test cell carries for the answers that follow it."""
-    lines = [BEGIN_RUBRICS]
+    # Two banner lines first: a failing check's traceback shows the three source lines
+    # after it, and those must not reach any rubric text.
+    lines = [BEGIN_RUBRICS, BANNER]
     for a in answers:
         points = f"{a.points:g} point{'s' if a.points != 1 else ''}"
         lines.append(f"# ----- {a.grade_id} ({points}) -----")

@@ -122,3 +122,14 @@ def test_the_command_line_checks_and_syncs(tmp_path, capsys):
     assert rubrics.main(["sync", str(path)]) == 0
     assert rubrics.main(["check", str(path)]) == 0
     assert rubrics.main(["check", *map(str, SOURCES)]) == 0
+
+
+def test_a_failing_checks_traceback_cannot_reach_rubric_text():
+    """IPython shows three source lines after the failing line: in a test cell those are
+    the hidden-region marker and the two banner lines, never the rubric itself."""
+    for path in SOURCES:
+        for index, _ in rubrics.groups(read_notebook(path)):
+            lines = read_notebook(path).cells[index].source.splitlines()
+            start = lines.index(rubrics.BEGIN_RUBRICS)
+            assert lines[start + 1] == rubrics.BANNER
+            assert lines[start + 2].startswith("# ----- ")
