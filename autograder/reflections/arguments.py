@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .inputs import filled
+
 
 @dataclass(frozen=True)
 class Argument:
@@ -88,7 +90,8 @@ def plot_confidences(arguments: dict, ax=None):
     """Your confidence in each argument you paraphrased, lowest first; returns the Axes."""
     import matplotlib.pyplot as plt
 
-    items = sorted(((float(v["confidence"]), k) for k, v in arguments.items()))
+    items = sorted(((float(v["confidence"]), k) for k, v in filled(arguments,
+                                                                   "arguments").items()))
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.45 * len(items) + 1.4))
     ys = range(len(items))
@@ -105,3 +108,22 @@ def plot_confidences(arguments: dict, ax=None):
     ax.set_title("How much you believe each argument (weakest at the top)")
     ax.grid(axis="x", alpha=0.3)
     return ax
+
+
+def plot_premise_chain(my_premises: dict, chain_probability, ax=None):
+    """The six premises as a chain, drawn with the learner's `chain_probability`; returns Axes.
+
+    my_premises: {premise key: {"p": probability, "why": text}}.
+    chain_probability: the learner's function, (n,) conditionals -> (n,) running products.
+    """
+    import numpy as np
+
+    from .chains import plot_chain, weakest_step
+
+    filled(my_premises, "my_premises")
+    labels = [f"{i}. {key}" for i, (key, _) in enumerate(PREMISES, 1)]
+    ps = np.array([float(my_premises[key]["p"]) for key in PREMISE_KEYS])
+    cumulative = np.asarray(chain_probability(ps), dtype=float)
+    return plot_chain(labels, ps, cumulative, weakest=weakest_step(ps), ax=ax,
+                      title=f"Your chain: all six premises hold with probability "
+                            f"{cumulative[-1]:.3f}")

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .inputs import filled
+
 
 def weakest_step(conditionals: Sequence[float]) -> int:
     """Index of the step with the lowest conditional probability (the first, on ties)."""
@@ -62,3 +64,15 @@ def plot_chain(labels: Sequence[str], conditionals: Sequence[float],
               frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return ax
+
+
+def plot_impact_plan(impact_plan: dict, ax=None):
+    """An impact plan ({"steps": [{"step", "p"}, ...], "weakest_link": i, ...}) as a chain."""
+    filled(impact_plan, "impact_plan")
+    steps = impact_plan["steps"]
+    ps = np.array([float(s["p"]) for s in steps])
+    cumulative = np.cumprod(ps)
+    return plot_chain([s["step"] for s in steps], ps, cumulative,
+                      weakest=impact_plan.get("weakest_link"), ax=ax,
+                      title=f"Your impact plan succeeds end to end with probability "
+                            f"{cumulative[-1]:.3f}")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .inputs import filled
+
 
 @dataclass(frozen=True)
 class Agenda:
@@ -75,13 +77,16 @@ def best_agenda(agenda_map: dict) -> str:
     return max(scores, key=lambda k: scores[k])
 
 
-def plot_agenda_map(agenda_map: dict, choice: str | None = None, ax=None):
+def plot_agenda_map(agenda_map: dict, my_place: dict | None = None, ax=None):
     """Importance (x) against your fit (y) for each agenda, with curves of equal product.
 
-    agenda_map: {key: {"importance": p, "my_fit": p, ...}}. choice: the agenda you
-    chose, drawn as a star. Returns the Axes.
+    agenda_map: {key: {"importance": p, "my_fit": p, ...}}. my_place: your
+    {"agenda": key, ...}, drawn as a star. Returns the Axes.
     """
     import matplotlib.pyplot as plt
+
+    filled(agenda_map, "agenda_map")
+    choice = None if my_place is None else filled(my_place, "my_place")["agenda"]
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 6))

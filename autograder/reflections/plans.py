@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .inputs import filled
+
 
 @dataclass(frozen=True)
 class Role:
@@ -50,12 +52,15 @@ def roles_table() -> str:
     return "\n".join(lines)
 
 
-def plot_skill_gaps(skills: dict, role: str | None = None, ax=None):
-    """For each skill, what the role needs (outline) and what you have (filled), 1-5.
+def plot_skill_gaps(my_role: dict, ax=None):
+    """For each skill of `my_role`, what the role needs (outline) and what you have (filled).
 
+    my_role: {"role": name, "skills": {skill: {"need": 1-5, "have": 1-5}}, ...}.
     The biggest gaps come first: they are where learning hours pay most. Returns the Axes.
     """
     import matplotlib.pyplot as plt
+
+    role, skills = filled(my_role, "my_role")["role"], my_role["skills"]
 
     names = sorted(skills, key=lambda s: -(skills[s]["need"] - skills[s]["have"]))
     need = np.array([skills[s]["need"] for s in names], dtype=float)
@@ -90,7 +95,7 @@ def plot_plan(plan: dict, axes=None):
 
     import matplotlib.pyplot as plt
 
-    weeks, per_week = int(plan["weeks"]), float(plan["hours_per_week"])
+    weeks, per_week = int(filled(plan, "learning_plan")["weeks"]), float(plan["hours_per_week"])
     milestones = plan["milestones"]
     if axes is None:
         _, axes = plt.subplots(2, 1, figsize=(10, 4.6), height_ratios=[3, 1],
@@ -131,17 +136,19 @@ def _date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def plot_time_log(plan: dict, time_log: list[dict], review_every_weeks: int | None = None,
+def plot_time_log(plan: dict, time_log: list[dict], change_course: dict | None = None,
                   ax=None):
     """Cumulative hours logged against hours planned, week by week, with review points.
 
     Each logged week is a point at the end of that week. The shaded area is the
     shortfall; the dotted line is half the plan, a threshold worth writing down
-    as a signal in advance. Returns the Axes.
+    as a signal in advance. change_course: your rules; its "review_every_weeks"
+    marks the reviews. Returns the Axes.
     """
     import matplotlib.pyplot as plt
 
-    entries = sorted(time_log, key=lambda e: _date(e["week"]))
+    filled(plan, "learning_plan")
+    entries = sorted(filled(time_log, "time_log"), key=lambda e: _date(e["week"]))
     start = _date(entries[0]["week"])
     ends = np.array([(_date(e["week"]) - start).days / 7 + 1 for e in entries])
     actual = np.cumsum([float(e["hours"]) for e in entries])
@@ -155,6 +162,8 @@ def plot_time_log(plan: dict, time_log: list[dict], review_every_weeks: int | No
     ax.plot(xs, [0.0, *actual], "o-", color="tab:orange", lw=2, label="logged")
     ax.fill_between(xs, [0.0, *actual], per_week * xs, where=[True, *(actual < planned)],
                     color="tab:red", alpha=0.12, interpolate=True, label="shortfall")
+    review_every_weeks = (filled(change_course, "change_course")["review_every_weeks"]
+                          if change_course is not None else None)
     if review_every_weeks:
         for w in np.arange(review_every_weeks, ends[-1] + 1e-9, review_every_weeks):
             ax.axvline(w, color="grey", lw=0.8, ls="--")

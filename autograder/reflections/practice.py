@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .inputs import filled
+
 
 @dataclass(frozen=True)
 class PracticeQuestion:
@@ -103,6 +105,7 @@ def _run(key: str, experiment: Callable, rng: np.random.Generator) -> bool:
 def resolve(experiments: Mapping[str, Callable], seed: int) -> dict[str, bool]:
     """Run every experiment once; question i gets the generator default_rng([seed, i])."""
     _check_keys(experiments)
+    filled(seed, "my_seed")
     return {key: _run(key, experiments[key], np.random.default_rng([int(seed), i]))
             for i, key in enumerate(PRACTICE_KEYS)}
 
@@ -127,6 +130,7 @@ def estimate_probabilities(experiments: Mapping[str, Callable], runs: int = 1000
 
 def as_arrays(forecasts: Mapping[str, float], *others: Mapping) -> list[np.ndarray]:
     """Align dicts keyed by question into arrays (n,) in the order of PRACTICE_KEYS."""
+    filled(forecasts, "practice_forecasts")
     return [np.array([float(d[k]) for k in PRACTICE_KEYS]) for d in (forecasts, *others)]
 
 

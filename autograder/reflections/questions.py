@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .inputs import filled
+
 
 @dataclass(frozen=True)
 class BigQuestion:
@@ -101,7 +103,7 @@ def plot_big_forecasts(forecasts: dict, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5))
     ys = np.arange(len(BIG_KEYS))
-    values = [float(forecasts[k]["p"]) for k in BIG_KEYS]
+    values = [float(filled(forecasts, "forecasts")[k]["p"]) for k in BIG_KEYS]
     ax.scatter(_logit(values), ys, s=80, color="tab:blue", zorder=3, label="you")
     for y, v in zip(ys, values, strict=True):
         ax.annotate(f"{v:.2g}", (_logit(v), y), xytext=(0, 7), textcoords="offset points",

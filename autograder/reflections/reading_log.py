@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..readings import KEYS, reading
+from .inputs import filled
 
 TARGET_HOURS_PER_WEEK = 2.0  # the guides' advice: read a couple of hours a week
 
@@ -60,6 +61,7 @@ def _date(value) -> dt.date:
 
 def sessions(log) -> list[Session]:
     """The log as Session objects sorted by date; ReadingLogError says which entry is bad."""
+    filled(log, "reading_log")
     if not isinstance(log, (list, tuple)) or not log:
         raise ReadingLogError("a reading log is a non-empty list of sessions (dicts)")
     out = []

@@ -12,6 +12,8 @@ import textwrap
 
 import numpy as np
 
+from .inputs import filled
+
 VERDICTS = ("holds", "partly holds", "does not hold", "cannot tell yet")
 
 
@@ -27,7 +29,8 @@ def plot_cruxes(cruxes: list[dict], ax=None):
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8.5, 5))
-    values = [resolution_value(c["probability"], c["impact"]) for c in cruxes]
+    values = [resolution_value(c["probability"], c["impact"])
+              for c in filled(cruxes, "cruxes")]
     best = int(np.argmax(values))
     ax.axvline(0.5, ls=":", color="grey",
                label="p = 0.5: where you are least sure, and resolving teaches most")

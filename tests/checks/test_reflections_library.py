@@ -47,7 +47,6 @@ def test_summary_of_a_log():
 
 
 @pytest.mark.parametrize(("log", "message"), [
-    ([], "non-empty list"),
     ({"date": "2025-01-01"}, "non-empty list"),
     ([{"date": "2025-01-01", "reading": "x"}], "has no 'minutes'"),
     ([{"date": "01/02/2025", "reading": "x", "minutes": 3}], "YYYY-MM-DD"),
@@ -83,20 +82,23 @@ def test_chain_plot_and_weakest_step():
 
 def test_the_other_figures_draw_from_reference_answers():
     arguments.plot_confidences(arg_checks.REFERENCE_ARGUMENTS)
-    ax = land.plot_agenda_map(landscape.REFERENCE_MAP, choice="evaluations")
+    ax = land.plot_agenda_map(landscape.REFERENCE_MAP, landscape.REFERENCE_PLACE)
     assert "evaluations" in ax.get_title()
     assert land.best_agenda(landscape.REFERENCE_MAP) == "evaluations"
     ax = view_lib.plot_cruxes(views.REFERENCE_CRUXES)
     assert len(ax.collections) == len(views.REFERENCE_CRUXES)
     questions.plot_big_forecasts(fc.REFERENCE_FORECASTS)
-    plans.plot_skill_gaps(plan.REFERENCE_ROLE["skills"], plan.REFERENCE_ROLE["role"])
+    ax = plans.plot_skill_gaps(plan.REFERENCE_ROLE)
+    assert "software engineer" in ax.get_title()
     fig = plans.plot_plan(plan.REFERENCE_PLAN)
     assert "30 weeks at 12 h a week = 360 hours" in fig.axes[0].get_title()
-    ax = plans.plot_time_log(plan.REFERENCE_PLAN, plan.REFERENCE_TIME_LOG, review_every_weeks=2)
+    ax = plans.plot_time_log(plan.REFERENCE_PLAN, plan.REFERENCE_TIME_LOG,
+                             {"review_every_weeks": 2})
     assert ax.get_title() == "Logged 30 h of 36 h planned (85%)"
-    chains.plot_chain([s["step"] for s in impact.REFERENCE_PLAN["steps"]],
-                      [s["p"] for s in impact.REFERENCE_PLAN["steps"]],
-                      np.cumprod([s["p"] for s in impact.REFERENCE_PLAN["steps"]]))
+    ax = chains.plot_impact_plan(impact.REFERENCE_PLAN)
+    assert "0.056" in ax.get_title()
+    ax = arguments.plot_premise_chain(arg_checks.REFERENCE_PREMISES, np.cumprod)
+    assert "0.029" in ax.get_title()
 
 
 def test_practice_figures():
@@ -127,3 +129,32 @@ def test_tables_name_every_item():
         arguments.argument("nope")
     with pytest.raises(KeyError, match="the keys are"):
         land.agenda("nope")
+
+
+@pytest.mark.parametrize(("draw", "name"), [
+    (lambda: arguments.plot_confidences(None), "arguments"),
+    (lambda: arguments.plot_premise_chain(None, np.cumprod), "my_premises"),
+    (lambda: land.plot_agenda_map(None), "agenda_map"),
+    (lambda: land.plot_agenda_map(landscape.REFERENCE_MAP, None), None),
+    (lambda: view_lib.plot_cruxes([]), "cruxes"),
+    (lambda: questions.plot_big_forecasts(None), "forecasts"),
+    (lambda: chains.plot_impact_plan(None), "impact_plan"),
+    (lambda: plans.plot_skill_gaps(None), "my_role"),
+    (lambda: plans.plot_plan(None), "learning_plan"),
+    (lambda: plans.plot_time_log(plan.REFERENCE_PLAN, None), "time_log"),
+    (lambda: practice.resolve({}, None), None),
+    (lambda: practice.as_arrays(None), "practice_forecasts"),
+    (lambda: reading_log.plot_reading_log(None), "reading_log"),
+    (lambda: reading_log.summarize_log([]), "reading_log"),
+])
+def test_figures_from_unfinished_answers_say_what_to_fill_in(draw, name):
+    from autograder.reflections.inputs import NotFilledIn
+
+    if name is None:               # these are fine, or fail on something else first
+        try:
+            draw()
+        except Exception as exc:  # noqa: BLE001
+            assert not isinstance(exc, (TypeError, AttributeError)), exc
+        return
+    with pytest.raises(NotFilledIn, match=f"`{name}` is not filled in yet"):
+        draw()
