@@ -25,8 +25,8 @@ from nbfiles import ROOT, SOLUTIONS
 
 from autograder.authoring import write_notebook
 from autograder.notebooks import graded_cells, nbgrader_meta, read_notebook
-from autograder.reflections.rubrics import groups
 from autograder.release import generate
+from autograder.rubrics import groups
 
 STAGE = "05_alignment_reflections"
 MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.M)

@@ -1,5 +1,6 @@
-"""Graders see every rubric, learners never do: the copies in the test cells are current,
-absent from the learner copies, and the sync tool keeps them that way."""
+"""Graders see every rubric, learners never do: for every notebook of every stage, the
+copies in the test cells are current and absent from the learner copies, and the sync
+tool (autograder/rubrics.py) keeps them that way."""
 
 from __future__ import annotations
 
@@ -7,32 +8,35 @@ import nbformat
 import pytest
 from nbfiles import CURRICULUM, SOLUTIONS
 
+from autograder import rubrics
 from autograder.authoring import text_to_notebook
 from autograder.notebooks import graded_cells, read_notebook
-from autograder.reflections import rubrics
 
-STAGE = "05_alignment_reflections"
-SOURCES = sorted((SOLUTIONS / STAGE).glob("*.ipynb"))
+SOURCES = sorted(SOLUTIONS.glob("*/*.ipynb"))
+
+
+def _id(path):
+    return f"{path.parent.name}/{path.stem}"
 
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SOURCES, ids=_id)
 def test_every_answer_has_a_current_rubric_copy(path):
     nb = read_notebook(path)
     assert rubrics.problems(nb) == [], (
-        "run `python -m autograder.reflections.rubrics sync "
-        f"solutions/{STAGE}/*.ipynb` after editing a rubric")
+        "run `python3 manage.py run python -m autograder.rubrics sync "
+        f"solutions/{path.parent.name}/*.ipynb` after editing a rubric")
     answered = {a.grade_id for _, answers in rubrics.groups(nb) for a in answers}
     manual = {c.grade_id for c in graded_cells(nb) if c.kind == "answer"}
     assert answered == manual, "every hand-graded cell needs a test cell before it"
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SOURCES, ids=_id)
 def test_learner_copies_hold_no_rubric(path):
-    learner = read_notebook(CURRICULUM / STAGE / path.name)
+    learner = read_notebook(CURRICULUM / path.relative_to(SOLUTIONS))
     text = _norm("\n".join(c.source for c in learner.cells))
     assert rubrics.BEGIN_RUBRICS not in text
     for _, answers in rubrics.groups(read_notebook(path)):

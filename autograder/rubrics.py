@@ -19,7 +19,7 @@ feedback settings must strip them, as they must for hidden tests anyway.)
 The answer cell in solutions/ stays the source of truth. After editing a
 rubric there, copy it into the test cells with
 
-    python -m autograder.reflections.rubrics sync solutions/05_alignment_reflections/*.ipynb
+    python -m autograder.rubrics sync solutions/05_alignment_reflections/*.ipynb
 
 and `check` (used by the tests) reports any test cell whose copy is stale.
 """
@@ -184,7 +184,7 @@ def sync(nb) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.reflections.rubrics",
+    parser = argparse.ArgumentParser(prog="python -m autograder.rubrics",
                                      description="Copy answer-cell rubrics into the hidden "
                                                  "part of the test cell before them.")
     parser.add_argument("command", choices=("sync", "check"))
