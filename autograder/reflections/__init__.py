@@ -5,7 +5,7 @@ Each module has one job:
 - reading_log: summarise and plot a learner's reading log
 - chains: probabilities of a chain of claims (an argument, a theory of change) and its picture
 - landscape: the research agendas of notebook 03 and the importance-by-fit map
-- scoring: proper scoring rules (Brier, log score) and reliability tables and plots
+- (scoring rules and reliability plots come from autograder.calibration, shared with stage 03)
 - practice: the calibration practice set resolved by the learner's own experiments
 - questions: the field's big forecasting questions of notebook 06
 - plans: learning plans and time logs (notebook 07)

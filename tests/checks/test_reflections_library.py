@@ -21,7 +21,6 @@ from autograder.reflections import (  # noqa: E402
     practice,
     questions,
     reading_log,
-    scoring,
 )
 from autograder.reflections import landscape as land  # noqa: E402
 from autograder.reflections import views as view_lib  # noqa: E402
@@ -107,7 +106,6 @@ def test_practice_figures():
     truth = dict(zip(practice.PRACTICE_KEYS, rng.uniform(0, 1, 13), strict=True))
     outcomes = {k: bool(rng.random() < truth[k]) for k in practice.PRACTICE_KEYS}
     p, y = practice.as_arrays(forecasts, outcomes)
-    scoring.plot_reliability(p, y)
     practice.plot_forecasts_vs_truth(forecasts, truth, outcomes)
     ax = practice.plot_scores({"you": 0.2, "always 0.5": 0.25})
     assert len(ax.patches) == 2

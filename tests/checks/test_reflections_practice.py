@@ -1,4 +1,5 @@
-"""Scoring rules and the calibration practice set of notebook 06.
+"""The calibration practice set of notebook 06 (the scoring rules it uses are
+autograder.calibration's, tested in tests/test_calibration.py).
 
 The practice questions are checked against probabilities worked out by hand,
 so a question's text and its experiment cannot drift apart unnoticed.
@@ -13,55 +14,9 @@ import pytest
 from nbfiles import SOLUTIONS
 
 from autograder.notebooks import nbgrader_meta, read_notebook
-from autograder.reflections import practice, scoring
+from autograder.reflections import practice
 
 NOTEBOOK = SOLUTIONS / "05_alignment_reflections" / "06_forecasting_and_calibration.ipynb"
-
-
-# -- scoring rules --------------------------------------------------------------------------
-
-
-def test_brier_and_log_score_by_hand():
-    p, y = [0.8, 0.3, 0.5], [1, 0, 1]
-    assert scoring.brier_score(p, y) == pytest.approx((0.04 + 0.09 + 0.25) / 3)
-    assert scoring.log_score(p, y) == pytest.approx((math.log(0.8) + math.log(0.7)
-                                                     + math.log(0.5)) / 3)
-    assert scoring.brier_score([0.5] * 4, [1, 0, 0, 1]) == 0.25
-    assert scoring.log_score([1.0, 0.0], [True, False]) == 0.0
-    assert scoring.log_score([1.0], [0]) == -math.inf
-
-
-def test_the_brier_score_is_proper():
-    """Expected score is lowest when the forecast equals the real probability."""
-    grid = np.linspace(0, 1, 101)
-    for t in (0.1, 0.37, 0.8):
-        expected = [t * scoring.brier_score([p], [1]) + (1 - t) * scoring.brier_score([p], [0])
-                    for p in grid]
-        assert grid[int(np.argmin(expected))] == pytest.approx(t, abs=0.006)
-
-
-@pytest.mark.parametrize(("p", "y", "message"), [
-    ([0.5, 1.2], [1, 0], "between 0 and 1"),
-    ([0.5], [1, 0], "same length"),
-    ([0.5, 0.5], [1, 2], "True/False"),
-    ([], [], "non-empty"),
-])
-def test_bad_input_is_a_clear_error(p, y, message):
-    with pytest.raises(ValueError, match=message):
-        scoring.brier_score(p, y)
-
-
-def test_reliability_table_counts_and_intervals():
-    rng = np.random.default_rng(0)
-    p = rng.uniform(0, 1, 400)
-    y = rng.uniform(0, 1, 400) < p                     # a calibrated forecaster
-    rows = scoring.reliability_table(p, y, n_bins=5)
-    assert sum(r["count"] for r in rows) == 400
-    for r in rows:
-        assert r["lo"] <= r["mean_forecast"] <= r["hi"]
-        assert r["low"] <= r["observed_frequency"] <= r["high"]
-        assert abs(r["observed_frequency"] - r["mean_forecast"]) < 0.12
-    assert [r["lo"] for r in scoring.reliability_table([0.0, 1.0], [0, 1])] == [0.0, 0.8]
 
 
 # -- the practice set -----------------------------------------------------------------------
