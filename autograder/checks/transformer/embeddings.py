@@ -204,7 +204,7 @@ def _lookup_cases(rng):
             texts.append(("R" if task == "reverse" else "S") + d + "=" + ans)
         tokens = np.stack([oracles.encode(t) for t in texts])
         mask = np.zeros((n, 2 * n_digits + 1), dtype=np.float32)
-        mask[:, n_digits:] = 1.0
+        mask[:, n_digits + 1:] = 1.0           # the targets that are answer digits
         return tokens[:, :-1], tokens[:, 1:], mask
     return [Case("300 sort problems with 4 digits", batch("sort", 300, 4)),
             Case("300 reverse problems with 3 digits", batch("reverse", 300, 3))]
