@@ -80,6 +80,11 @@ def _grads(ctx: Context, fn, case: Case, names: list[str], params: dict, forward
         raise
 
 
+def _rng(ctx: Context) -> np.random.Generator:
+    """The check's generator; hidden tests draw other values (another seed)."""
+    return ctx.rng(101 if ctx.hidden else 0)
+
+
 def _named(mistake: Mistake, example) -> Mistake:
     """A copy of a gradcheck mistake with a runnable example (for the unit tests)."""
     return dataclasses.replace(mistake, example=example)
@@ -93,7 +98,7 @@ def _linear_reference(dy, x, W):
 
 
 def _verify_linear(fn, ctx: Context) -> None:
-    rng = ctx.rng()
+    rng = _rng(ctx)
     for N, d_in, d_out in ((5, 3, 4), (2, 4, 4)):
         x, W, b = rng.normal(size=(N, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=d_out)
         R = rng.normal(size=(N, d_out))
@@ -139,7 +144,7 @@ GELU_RELU = Mistake(
 
 
 def _verify_gelu(fn, ctx: Context) -> None:
-    rng = ctx.rng()
+    rng = _rng(ctx)
     x = rng.normal(size=(3, 5)) * 2
     R = rng.normal(size=(3, 5))
     case = Case("x of shape (3, 5)", (R.copy(), x))
@@ -197,7 +202,7 @@ LN_GAMMA_NOT_SUMMED = _named(GRAD_BIAS_NOT_SUMMED, lambda dy, x, g, eps=1e-5: (
 
 
 def _verify_ln(fn, ctx: Context) -> None:
-    rng = ctx.rng()
+    rng = _rng(ctx)
     x = rng.normal(size=(4, 5)) * 2 + 1
     g, b = 1 + rng.normal(size=5) * 0.5, rng.normal(size=5)
     R = rng.normal(size=(4, 5))
@@ -239,7 +244,7 @@ SOFTMAX_WRONG_AXIS = Mistake(
 
 
 def _verify_softmax(fn, ctx: Context) -> None:
-    rng = ctx.rng()
+    rng = _rng(ctx)
     s = rng.normal(size=(3, 4))
     R = rng.normal(size=(3, 4))
     p = _softmax(s)
@@ -294,8 +299,8 @@ HEAD_DK_NOT_TRANSPOSED = Mistake(
 
 
 def _verify_head(fn, ctx: Context) -> None:
-    rng = ctx.rng()
-    T, Dh = 4, 3
+    rng = _rng(ctx)
+    T, Dh = (6, 2) if ctx.hidden else (4, 3)
     q, k, v = (rng.normal(size=(T, Dh)) for _ in range(3))
     R = rng.normal(size=(T, Dh))
     case = Case(f"q, k, v of shape ({T}, {Dh})", (R.copy(), q, k, v))
@@ -346,7 +351,7 @@ EMBED_POS_NOT_SUMMED = Mistake(
 
 
 def _verify_embedding(fn, ctx: Context) -> None:
-    rng = ctx.rng()
+    rng = _rng(ctx)
     V, C, B, T, D = 5, 6, 2, 4, 3
     tokens = np.array([[1, 3, 1, 1], [0, 3, 4, 3]])          # repeats on purpose
     W_tok, W_pos = rng.normal(size=(V, D)), rng.normal(size=(C, D))
@@ -393,7 +398,7 @@ CE_NO_ONEHOT = Mistake(
 
 
 def _verify_ce(fn, ctx: Context) -> None:
-    rng = ctx.rng()
+    rng = _rng(ctx)
     logits = rng.normal(size=(2, 4, 5))
     targets = rng.integers(0, 5, (2, 4))
     mask = np.array([[0, 1, 1, 0], [0, 0, 1, 1]], dtype=np.float64)
@@ -519,7 +524,7 @@ RESIDUAL_DROPPED = Mistake(
 
 
 def _verify_model(fn, ctx: Context) -> None:
-    rng = ctx.rng()
+    rng = _rng(ctx)
     config = SimpleNamespace(n_heads=2, n_layers=2)
     V, C, D = 5, 4, 4
     params = oracles.tiny_gpt_params(rng, V, C, D, 2)
