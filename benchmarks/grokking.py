@@ -1,6 +1,6 @@
 """Run the optional grokking experiment of notebook 08 and save its plot.
 
-    python3 manage.py run python benchmarks/grokking.py [--steps 6000] [--out docs/figures/grokking.png]
+    python3 manage.py run python benchmarks/grokking.py [--steps N] [--out FILE.png]
 
 Prints when train and test accuracy first reached 99% and the training time.
 """
