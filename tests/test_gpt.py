@@ -153,3 +153,18 @@ def test_reference_layers_agree_with_the_independent_loop_oracles():
     targets = rng.integers(0, 6, (2, 5))
     loss, _ = layers.cross_entropy_forward(ours, targets, mask)
     assert abs(loss - oracles.cross_entropy(theirs, targets, mask)) < 1e-10
+
+
+def test_blas_threads_can_be_set_and_restored():
+    from autograder.gpt.threads import blas_threads, set_blas_threads
+
+    before = blas_threads()
+    if before is None:
+        pytest.skip("OpenBLAS not found in this process")
+    assert set_blas_threads(1) == before
+    assert blas_threads() == 1
+    a = np.random.default_rng(0).standard_normal((64, 64), dtype=np.float32)
+    np.testing.assert_allclose(a @ a.T, (a.astype(np.float64) @ a.T.astype(np.float64)),
+                               rtol=1e-4, atol=1e-4)
+    set_blas_threads(before)
+    assert blas_threads() == before

@@ -28,6 +28,7 @@ the benchmark can time them apart from the element-wise work.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -49,12 +50,16 @@ def embed_backward(tokens: np.ndarray, dx: np.ndarray, dW_tok: np.ndarray,
                    dW_pos: np.ndarray) -> None:
     """Accumulate the embedding gradients into dW_tok (V, D) and dW_pos (T_max, D).
 
-    A token that appears several times gets the sum of its gradients:
-    np.add.at adds once per occurrence, where ``dW_tok[tokens] += dx`` would
-    keep only one of them.
+    A token that appears several times gets the sum of its gradients. The plain
+    way is np.add.at(dW_tok, tokens, dx), which adds once per occurrence
+    (``dW_tok[tokens] += dx`` would keep only one of them).
     """
+    V, D = dW_tok.shape
     T = tokens.shape[1]
-    np.add.at(dW_tok, tokens.reshape(-1), dx.reshape(-1, dx.shape[-1]))
+    # speed: np.add.at is slow (about 10 ms here); with a small vocabulary the same
+    # sums are one matrix product: onehot(tokens)^T @ dx, (V, B*T) @ (B*T, D)
+    onehot = tokens.reshape(-1, 1) == np.arange(V)                       # (B*T, V) bools
+    dW_tok += matmul(onehot.T.astype(dx.dtype), dx.reshape(-1, D))
     dW_pos[:T] += dx.sum(axis=0)
 
 
@@ -163,10 +168,15 @@ def gelu_backward(dy: np.ndarray, cache) -> np.ndarray:
 
 # -- attention ---------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=32)
 def causal_bias(T: int, dtype) -> np.ndarray:
-    """(T, T) additive mask: 0 where key j <= query i, -inf where j > i (the future)."""
+    """(T, T) additive mask: 0 where key j <= query i, -inf where j > i (the future).
+
+    Cached (speed): the same read-only array is reused by every forward pass.
+    """
     bias = np.zeros((T, T), dtype=dtype)
     bias[np.triu_indices(T, k=1)] = -np.inf
+    bias.flags.writeable = False
     return bias
 
 
