@@ -8,7 +8,8 @@ independent loops, finite differences and mathematical properties
 
 Modules: data (tasks, tokenizer, batches), layers (forward and backward of each
 layer), model (GPTConfig, GPT), optim (AdamW), train (the loop and accuracy),
-sample (greedy and temperature generation).
+pretrained (the shipped trained model), threads (OpenBLAS threads), grokking
+(the optional modular-addition experiment). Design notes: docs/transformer.md.
 """
 
 from .data import VOCAB, decode, encode, make_batch
