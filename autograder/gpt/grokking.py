@@ -30,7 +30,7 @@ class GrokConfig:
     n_layers: int = 1
     lr: float = 1e-3
     weight_decay: float = 1.0
-    steps: int = 6000
+    steps: int = 4000
     eval_every: int = 50
     seed: int = 0
 
