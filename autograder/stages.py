@@ -31,7 +31,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("03_probability", "Probability", 22,
           "work with distributions, Bayes' rule, the LLN and CLT, maximum likelihood, "
           "entropy and KL, sampling, preference models and calibration"),
-    Stage("04_transformer", "A transformer from scratch", 45,
+    Stage("04_transformer", "A transformer from scratch", 35,
           "build, train, sample from and look inside a GPT-style model written in NumPy"),
     Stage("05_alignment_reflections", "Alignment reading reflections", 30,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "

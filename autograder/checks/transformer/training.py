@@ -1,0 +1,326 @@
+"""Checks for 04_transformer/06_training: AdamW, the learning-rate schedule, accuracy, training."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..core import Context, CustomCheck, FunctionCheck
+from ..spec import Case, Mistake
+from . import oracles
+
+# -- 6.1 AdamW ----------------------------------------------------------------------------
+
+
+def _adamw(p, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+    """One AdamW step, entry by entry, straight from Loshchilov and Hutter (2019)."""
+    p_new, m_new, v_new = p.copy(), m.copy(), v.copy()
+    for idx in np.ndindex(*p.shape):
+        gi = float(g[idx])
+        mi = beta1 * float(m[idx]) + (1 - beta1) * gi
+        vi = beta2 * float(v[idx]) + (1 - beta2) * gi * gi
+        m_hat = mi / (1 - beta1 ** t)
+        v_hat = vi / (1 - beta2 ** t)
+        pi = float(p[idx])
+        p_new[idx] = pi - lr * (m_hat / (math.sqrt(v_hat) + eps) + weight_decay * pi)
+        m_new[idx], v_new[idx] = mi, vi
+    return p_new, m_new, v_new
+
+
+def _adam_variant(p, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+                  correct=True, l2=False, eps_inside=False, ema=True, lr_decay=True):
+    if l2:
+        g = g + weight_decay * p
+    m = beta1 * m + ((1 - beta1) * g if ema else g)
+    v = beta2 * v + ((1 - beta2) * g * g if ema else g * g)
+    m_hat = m / (1 - beta1 ** t) if correct else m
+    v_hat = v / (1 - beta2 ** t) if correct else v
+    step = m_hat / (np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps)
+    decay = 0.0 if l2 else weight_decay * p * (lr if lr_decay else 1.0)
+    return (p - lr * step - decay).astype(p.dtype), m.astype(p.dtype), v.astype(p.dtype)
+
+
+def _adam_cases(rng):
+    def f(*shape, s=1.0):
+        return (rng.normal(size=shape) * s).astype(np.float32)
+    m0, v0 = f(3, 4, s=0.1), np.abs(f(3, 4, s=0.01))
+    return [Case("the first step (t=1) of a (3, 4) array, weight decay 0.1",
+                 (f(3, 4), f(3, 4), np.zeros((3, 4), np.float32), np.zeros((3, 4), np.float32),
+                  1, 0.01), {"weight_decay": 0.1}),
+            Case("step t=5 with running averages, weight decay 0.5",
+                 (f(3, 4), f(3, 4), m0, v0, 5, 0.003), {"beta2": 0.99, "weight_decay": 0.5}),
+            Case("step t=3, no weight decay, a tiny gradient",
+                 (f(5,), f(5, s=1e-6), np.zeros(5, np.float32), np.zeros(5, np.float32), 3,
+                  0.1), {})]
+
+
+check_adamw_update = FunctionCheck(
+    "adamw_update", lambda *a, **k: tuple(x.astype(a[0].dtype) for x in _adamw(*a, **k)),
+    _adam_cases, dtype="exact", rtol=2e-5, atol=1e-7,
+    mistakes=[
+        Mistake("Adam bias correction missing",
+                "Your update skips the bias correction. m and v start at 0, so in the first "
+                "steps they are far too small (after one step m is (1 - beta1) g, a tenth of "
+                "the gradient). Dividing by 1 - beta^t corrects for that; without it the "
+                "first steps have the wrong size.",
+                "m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t), with t counting "
+                "from 1.",
+                variant=lambda *a, **k: _adam_variant(*a, **k, correct=False)),
+        Mistake("L2 regularisation instead of decoupled weight decay",
+                "You added weight_decay * p to the gradient before the Adam averages (that "
+                "is Adam with L2 regularisation). AdamW's point is to keep the decay out of "
+                "the averages: p -= lr * weight_decay * p, applied directly.",
+                "Use g, not g + weight_decay * p, for m and v; subtract lr * weight_decay * p "
+                "from p.",
+                variant=lambda *a, **k: _adam_variant(*a, **k, l2=True)),
+        Mistake("eps inside the square root",
+                "You divided by sqrt(v_hat + eps) instead of sqrt(v_hat) + eps. With eps = "
+                "1e-8 they only differ when v is tiny, but then they differ a lot.",
+                "m_hat / (np.sqrt(v_hat) + eps).",
+                variant=lambda *a, **k: _adam_variant(*a, **k, eps_inside=True)),
+        Mistake("running averages without (1 - beta)",
+                "You added the whole gradient to m (m = beta1 m + g) instead of (1 - beta1) g, "
+                "so m is a sum, not an average, and is about 10 times too large.",
+                "m = beta1 * m + (1 - beta1) * g; v = beta2 * v + (1 - beta2) * g**2.",
+                variant=lambda *a, **k: _adam_variant(*a, **k, ema=False)),
+        Mistake("weight decay not scaled by the learning rate",
+                "You subtracted weight_decay * p without multiplying by lr, so the decay is "
+                "hundreds of times too strong.",
+                "p -= lr * weight_decay * p.",
+                variant=lambda *a, **k: _adam_variant(*a, **k, lr_decay=False)),
+        Mistake("float64 creep",
+                "Your numbers are right but the arrays come back float64 for float32 "
+                "inputs. A NumPy float64 scalar (np.sqrt(...) of a number, np.float64(lr), a "
+                "value from np.cos) promotes every array it touches; the parameters would "
+                "silently become float64 after the first step.",
+                "Use Python floats for scalars (math.sqrt, float(...)), and check "
+                "p.dtype after a step.",
+                detect=lambda e, g, case: isinstance(g, tuple) and len(g) == 3
+                and any(getattr(x, "dtype", None) == np.float64 for x in g)
+                and e[0].dtype == np.float32,
+                example=lambda p, g, m, v, t, lr, **k: tuple(
+                    x.astype(np.float64) for x in _adam_variant(p, g, m, v, t, lr, **k))),
+    ])
+
+# -- 6.2 the learning-rate schedule ----------------------------------------------------------
+
+
+def _schedule(step, total, warmup, peak, final_frac=0.1):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / (total - warmup)
+    floor = final_frac * peak
+    return floor + (peak - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _curve(fn, steps, total, warmup, peak):
+    return np.array([fn(int(s), total, warmup, peak) for s in steps], dtype=np.float64)
+
+
+def _variant_curve(kind):
+    def schedule(s, total, warmup, peak):
+        if kind == "warmup from zero" and s < warmup:
+            return peak * s / warmup
+        if s < warmup:
+            return peak * (s + 1) / warmup
+        progress = (s - warmup) / (total - warmup)
+        if kind == "decay to zero":
+            return peak * 0.5 * (1 + math.cos(math.pi * progress))
+        if kind == "linear":
+            return peak - 0.9 * peak * progress
+        return _schedule(s, total, warmup, peak)
+    return lambda steps, total, warmup, peak: _curve(schedule, steps, total, warmup, peak)
+
+
+def _schedule_mistake(name, diagnosis, hint, kind):
+    curve = _variant_curve(kind)
+    return Mistake(name, diagnosis, hint, variant=curve,
+                   example=lambda s, total, warmup, peak: float(
+                       curve(np.array([s]), total, warmup, peak)[0]))
+
+
+SCHEDULE_MISTAKES = [
+    _schedule_mistake(
+        "warm-up starting at 0",
+        "Your first step has learning rate 0, so it is wasted: step s of the warm-up "
+        "should use peak * (s + 1) / warmup, reaching the peak on the last warm-up step.",
+        "Use (step + 1) / warmup.", "warmup from zero"),
+    _schedule_mistake(
+        "decay to zero",
+        "Your schedule decays to 0 at the end. This one stops at final_frac * peak "
+        "(10% of the peak), so the last steps still learn.",
+        "lr = floor + (peak - floor) * 0.5 * (1 + cos(pi * progress)), floor = "
+        "final_frac * peak.", "decay to zero"),
+    _schedule_mistake(
+        "linear decay",
+        "Your decay after the warm-up is a straight line; the schedule asks for a cosine.",
+        "0.5 * (1 + cos(pi * progress)) goes smoothly from 1 to 0 as progress goes from 0 "
+        "to 1.", "linear"),
+]
+NUMPY_SCALAR = Mistake(
+    "a NumPy float instead of a Python float",
+    "Your values are right, but they are NumPy float64 scalars (np.cos returns one). Since "
+    "NumPy 2, `lr * float32_array` with a NumPy float64 lr gives a float64 array, so this "
+    "learning rate would silently turn a float32 model into float64 after one update.",
+    "Return float(...), or use math.cos and math.pi.",
+    example=lambda step, total, warmup, peak, final_frac=0.1: np.float64(
+        _schedule(step, total, warmup, peak, final_frac)))
+
+
+def _verify_schedule(fn, ctx: Context) -> None:
+    for total, warmup, peak in ((100, 10, 1e-3), (1000, 100, 3e-3)):
+        steps = np.unique(np.r_[0, 1, warmup - 1, warmup, warmup + 1,
+                                np.linspace(0, total - 1, 25).astype(int), total - 1])
+        case = Case(f"steps 0..{total - 1} of {total}, warm-up {warmup}, peak {peak:g}",
+                    (steps, total, warmup, peak))
+        got = []
+        for s in steps.tolist():
+            got.append(ctx.call(fn, Case(f"step {s} of {total}, warm-up {warmup}, peak {peak:g}",
+                                         (s, total, warmup, peak))))
+        ctx.require(all(isinstance(v, (int, float)) for v in got),
+                    "lr_schedule should return a number", [f"got {got[0]!r}"])
+        ctx.expect(_curve(_schedule, *case.args), np.array(got, dtype=np.float64),
+                   label=f"the learning rates are not right ({case.label})", case=case,
+                   rtol=1e-9, atol=1e-15)
+        numpy_floats = [v for v in got if type(v) is not float]
+        ctx.require(not numpy_floats, "lr_schedule should return a Python float",
+                    [f"got {type(numpy_floats[0]).__name__}" if numpy_floats else ""],
+                    mistake=NUMPY_SCALAR)
+
+
+check_lr_schedule = CustomCheck("lr_schedule", _verify_schedule, reference=_schedule,
+                                mistakes=[*SCHEDULE_MISTAKES, NUMPY_SCALAR])
+
+# -- 6.3 accuracy ------------------------------------------------------------------------
+
+
+def _sequence_accuracy(logits, targets, mask):
+    solved = 0
+    for b in range(targets.shape[0]):
+        ok = all(int(np.argmax(logits[b, t])) == int(targets[b, t])
+                 for t in range(targets.shape[1]) if mask[b, t])
+        solved += ok
+    return solved / targets.shape[0]
+
+
+def _acc_cases(rng):
+    V = 6
+    targets = rng.integers(0, V, (6, 5))
+    mask = np.zeros((6, 5), dtype=np.float32)
+    mask[:, 2:] = 1
+    logits = rng.normal(size=(6, 5, V)).astype(np.float32)
+    logits[np.arange(6)[:, None], np.arange(5), targets] += 3.0        # mostly right
+    logits[1, 3, (targets[1, 3] + 1) % V] += 10.0                      # one answer digit wrong
+    logits[2, 0, (targets[2, 0] + 1) % V] += 10.0                      # a prompt position wrong
+    logits[4, 4, (targets[4, 4] + 2) % V] += 10.0
+    return [Case("6 problems, answer at positions 2..4", (logits, targets, mask)),
+            Case("3 problems with different answer lengths",
+                 (logits[:3], targets[:3], np.array([[0, 0, 1, 1, 1], [0, 1, 1, 1, 0],
+                                                     [0, 0, 0, 1, 0]], dtype=np.float32)))]
+
+
+check_sequence_accuracy = FunctionCheck(
+    "sequence_accuracy", _sequence_accuracy, _acc_cases, rtol=1e-9, dtype=None,
+    mistakes=[
+        Mistake("accuracy per token, not per problem",
+                "You returned the fraction of correct answer *characters*. A problem is "
+                "solved only if every character of its answer is right: 99% per character "
+                "is only about 92% per 8-digit answer.",
+                "Mark each position right or wrong, then require all() over each row's "
+                "answer positions.",
+                variant=lambda lg, t, m: float(((lg.argmax(-1) == t) * m).sum() / m.sum())),
+        Mistake("prompt positions counted",
+                "A problem counted as wrong because of a mistake at a prompt position. The "
+                "prompt is random and not predictable; only the answer positions count.",
+                "Ignore positions where the mask is 0.",
+                variant=lambda lg, t, m: float((lg.argmax(-1) == t).all(axis=1).mean())),
+    ])
+
+# -- 6.4 the trained model -----------------------------------------------------------------
+
+HELD_OUT = 500
+
+
+def _held_out(task, n_digits=8, seed=2024):
+    """The check's own problems and answers (Python's reversed and sorted)."""
+    rng = np.random.default_rng(seed + (task == "sort"))
+    texts = []
+    for _ in range(HELD_OUT):
+        digits = [str(int(d)) for d in rng.integers(0, 10, n_digits)]
+        answer = digits[::-1] if task == "reverse" else sorted(digits)
+        texts.append(("R" if task == "reverse" else "S") + "".join(digits) + "="
+                     + "".join(answer))
+    tokens = np.stack([oracles.encode(t) for t in texts])
+    mask = np.zeros((HELD_OUT, tokens.shape[1] - 1), dtype=np.float32)
+    mask[:, n_digits + 1:] = 1.0              # targets n_digits + 1 .. 2 n_digits: the answer
+    return tokens[:, :-1], tokens[:, 1:], mask
+
+
+class _LazyModel:
+    """A model built on first use: the shipped trained model, or an untrained one.
+
+    The reference submission and the mistakes' examples are models; building them
+    when the module is imported would slow every notebook's set-up cell down.
+    """
+
+    def __init__(self, make):
+        self._make = make
+        self._model = None
+
+    def __getattr__(self, name):
+        if self.__dict__.get("_model") is None:
+            self.__dict__["_model"] = self._make()
+        return getattr(self._model, name)
+
+
+def _pretrained():
+    from ...gpt.pretrained import load
+    return load()
+
+
+def _untrained(dtype):
+    from ...gpt.model import GPT, GPTConfig
+    return lambda: GPT(GPTConfig(vocab_size=15, context=17, dtype=dtype), seed=0)
+
+
+FLOAT64_MODEL = Mistake(
+    "float64 creep",
+    "Some of your model's parameters are float64. The model starts in float32, so a float64 "
+    "value got into an update: usually a NumPy float64 learning rate or a constant.",
+    "Make lr_schedule return a Python float and check that adamw_update keeps the dtype.",
+    example=_LazyModel(_untrained("float64")))
+NOT_TRAINED = Mistake(
+    "the parameters were never updated",
+    "Your model answers at chance level, as if it had not been trained at all. A common "
+    "cause: adamw_update returns new arrays, and the loop never writes them back into "
+    "model.params (the model reads its weights from that dict).",
+    "After each update: model.params[name] = p_new (and keep m and v per parameter).",
+    example=_LazyModel(_untrained("float32")))
+def _verify_trained(model, ctx: Context) -> None:
+    ctx.require(model is not None, "`model` is still None: train it in the cells above first")
+    ctx.require(hasattr(model, "logits") and hasattr(model, "params"),
+                "`model` should be the GPT you trained (with .logits and .params)",
+                [f"got {type(model).__name__}"])
+    wrong_dtype = sorted(k for k, v in model.params.items() if v.dtype != np.float32)
+    ctx.require(not wrong_dtype, "the model's parameters should all be float32",
+                [f"not float32: {', '.join(wrong_dtype[:4])} (e.g. "
+                 f"{model.params[wrong_dtype[0]].dtype})" if wrong_dtype else ""],
+                mistake=FLOAT64_MODEL)
+    for task in ("reverse", "sort"):
+        inputs, targets, mask = _held_out(task)
+        logits = ctx.call(model.logits, Case(f"{HELD_OUT} new {task} problems", (inputs,)))
+        ok = ((np.argmax(logits, axis=-1) == targets) | (mask == 0)).all(axis=1)
+        acc = float(ok.mean())
+        ctx.require(acc > 0.2, f"the model solves only {acc:.1%} of new {task} problems",
+                    mistake=NOT_TRAINED)
+        ctx.require(acc >= 0.99,
+                    f"the model solves {acc:.1%} of {HELD_OUT} new {task} problems (8 digits); "
+                    "the target is at least 99%",
+                    hint="Train for more steps, or check the learning rate and the schedule: "
+                    "the loss should fall below 0.01.")
+
+
+check_trained_model = CustomCheck("trained_model", _verify_trained,
+                                  reference=_LazyModel(_pretrained),
+                                  mistakes=[FLOAT64_MODEL, NOT_TRAINED])

@@ -1,0 +1,278 @@
+"""The layers of a GPT, each a forward function and its backward function, in NumPy.
+
+Conventions used everywhere in this package:
+
+- Shapes: B batch, T positions, D = d_model, H heads, Dh = D // H, V vocabulary.
+- Every forward returns ``(output, cache)``; the matching backward takes the
+  gradient of the loss with respect to the output and the cache, and returns
+  the gradients of the inputs and parameters.
+- dtype-generic: the arrays' dtype is kept (float32 for training, float64 for
+  gradient checks). Constants are Python floats, which NumPy casts to the
+  array's dtype, so no float64 sneaks into a float32 computation.
+
+Speed (the benchmark measures it): a few choices make this code about twice as
+fast as the most direct translation of the formulas, and each is marked
+"# speed:" where it appears.
+
+1. Linear layers multiply a 2-D (B*T, D) matrix, not a (B, T, D) stack: one
+   large matrix product (GEMM) is much faster than B small ones.
+2. Element-wise work is done in place (``out=``, ``+=``) on buffers that are
+   already there. NumPy's element-wise operations run on one core and are
+   limited by memory traffic, so every temporary array that is not allocated,
+   written and read again saves time.
+3. q, k and v come from one fused matrix product with W_qkv (D, 3D).
+
+All matrix products go through ``matmul`` (NumPy's own ``np.matmul``) so that
+the benchmark can time them apart from the element-wise work.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+matmul = np.matmul  # replaced by a timing wrapper in benchmarks/transformer.py
+
+GELU_C = math.sqrt(2.0 / math.pi)
+
+
+# -- embeddings ----------------------------------------------------------------------
+
+def embed_forward(tokens: np.ndarray, W_tok: np.ndarray, W_pos: np.ndarray) -> np.ndarray:
+    """Token plus learned position embedding: (B, T) ints -> (B, T, D)."""
+    T = tokens.shape[1]
+    return W_tok[tokens] + W_pos[:T]
+
+
+def embed_backward(tokens: np.ndarray, dx: np.ndarray, dW_tok: np.ndarray,
+                   dW_pos: np.ndarray) -> None:
+    """Accumulate the embedding gradients into dW_tok (V, D) and dW_pos (T_max, D).
+
+    A token that appears several times gets the sum of its gradients. The plain
+    way is np.add.at(dW_tok, tokens, dx), which adds once per occurrence
+    (``dW_tok[tokens] += dx`` would keep only one of them).
+    """
+    V, D = dW_tok.shape
+    T = tokens.shape[1]
+    # speed: np.add.at is slow (about 10 ms here); with a small vocabulary the same
+    # sums are one matrix product: onehot(tokens)^T @ dx, (V, B*T) @ (B*T, D)
+    onehot = tokens.reshape(-1, 1) == np.arange(V)                       # (B*T, V) bools
+    dW_tok += matmul(onehot.T.astype(dx.dtype), dx.reshape(-1, D))
+    dW_pos[:T] += dx.sum(axis=0)
+
+
+# -- LayerNorm -----------------------------------------------------------------------
+
+def layer_norm_forward(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: float = 1e-5):
+    """Normalise each vector x[..., :] to mean 0 and variance 1, then scale and shift.
+
+    x: (..., D); g, b: (D,). Uses the biased variance (divide by D), like PyTorch.
+    Returns y (..., D) and the cache (xhat, rstd).
+    """
+    mu = x.mean(axis=-1, keepdims=True)
+    xhat = x - mu                                        # (..., D), a new buffer
+    var = np.einsum("...d,...d->...", xhat, xhat)[..., None]  # speed: no squared temporary
+    var *= 1.0 / x.shape[-1]
+    rstd = var
+    rstd += eps
+    np.sqrt(rstd, out=rstd)
+    np.reciprocal(rstd, out=rstd)                        # (..., 1): 1 / sqrt(var + eps)
+    xhat *= rstd
+    y = xhat * g
+    y += b
+    return y, (xhat, rstd)
+
+
+def layer_norm_backward(dy: np.ndarray, g: np.ndarray, cache):
+    """Gradients of layer_norm_forward: returns dx (..., D), dg (D,), db (D,).
+
+    With xhat = (x - mu) * rstd and dxhat = dy * g, the gradient through the mean
+    and the variance gives
+        dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
+    """
+    xhat, rstd = cache
+    D = dy.shape[-1]
+    dy2 = dy.reshape(-1, D)
+    xh2 = xhat.reshape(-1, D)
+    dg = np.einsum("nd,nd->d", dy2, xh2)
+    db = dy2.sum(axis=0)
+    dxhat = dy * g
+    m1 = dxhat.mean(axis=-1, keepdims=True)
+    m2 = np.einsum("...d,...d->...", dxhat, xhat)[..., None]
+    m2 *= 1.0 / D
+    dx = xhat * m2                                       # the variance term
+    np.subtract(dxhat, dx, out=dx)
+    dx -= m1                                             # the mean term
+    dx *= rstd
+    return dx, dg, db
+
+
+# -- linear layers and GELU -----------------------------------------------------------
+
+def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """x @ W + b for x of shape (..., d_in), W (d_in, d_out), b (d_out,) or None."""
+    # speed: one 2-D GEMM over all B*T rows instead of a stack of B products
+    y = matmul(x.reshape(-1, x.shape[-1]), W)
+    if b is not None:
+        y += b
+    return y.reshape(*x.shape[:-1], W.shape[1])
+
+
+def linear_backward(dy: np.ndarray, x: np.ndarray, W: np.ndarray):
+    """Gradients of x @ W + b: dx (..., d_in), dW (d_in, d_out), db (d_out,)."""
+    dy2 = dy.reshape(-1, dy.shape[-1])
+    x2 = x.reshape(-1, x.shape[-1])
+    dW = matmul(x2.T, dy2)
+    db = dy2.sum(axis=0)
+    dx = matmul(dy2, W.T).reshape(x.shape)
+    return dx, dW, db
+
+
+def gelu_forward(x: np.ndarray):
+    """GELU, tanh form (GPT-2): 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi).
+
+    Returns y (same shape) and the cache (x, tanh term) for the backward pass.
+    """
+    # speed: three buffers in all (x, t, y) instead of one per operation
+    t = x * x
+    t *= 0.044715
+    t += 1.0
+    t *= x
+    t *= GELU_C
+    np.tanh(t, out=t)                                    # t = tanh(c (x + 0.044715 x^3))
+    y = t + 1.0
+    y *= x
+    y *= 0.5
+    return y, (x, t)
+
+
+def gelu_backward(dy: np.ndarray, cache) -> np.ndarray:
+    """dL/dx for GELU: dy * (0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2))."""
+    x, t = cache
+    inner = x * x                                        # a new buffer, reused below
+    inner *= 3 * 0.044715
+    inner += 1.0
+    inner *= GELU_C                                      # d(argument of tanh)/dx
+    sech2 = t * t
+    np.subtract(1.0, sech2, out=sech2)                   # 1 - tanh^2
+    inner *= sech2
+    inner *= x                                           # x (1 - t^2) c (1 + ...)
+    inner += t
+    inner += 1.0
+    inner *= 0.5
+    inner *= dy
+    return inner
+
+
+# -- attention ---------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=32)
+def causal_bias(T: int, dtype) -> np.ndarray:
+    """(T, T) additive mask: 0 where key j <= query i, -inf where j > i (the future).
+
+    Cached (speed): the same read-only array is reused by every forward pass.
+    """
+    bias = np.zeros((T, T), dtype=dtype)
+    bias[np.triu_indices(T, k=1)] = -np.inf
+    bias.flags.writeable = False
+    return bias
+
+
+def softmax_(scores: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, in place (the input is overwritten and returned)."""
+    scores -= scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=-1, keepdims=True)
+    return scores
+
+
+def split_heads(x: np.ndarray, n_heads: int) -> np.ndarray:
+    """(B, T, D) -> (B, H, T, Dh): head h holds features h*Dh .. (h+1)*Dh - 1."""
+    B, T, D = x.shape
+    return x.reshape(B, T, n_heads, D // n_heads).transpose(0, 2, 1, 3)
+
+
+def merge_heads(x: np.ndarray) -> np.ndarray:
+    """(B, H, T, Dh) -> (B, T, D), the inverse of split_heads."""
+    B, H, T, Dh = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(B, T, H * Dh)
+
+
+def attention_forward(x: np.ndarray, W_qkv: np.ndarray, b_qkv: np.ndarray,
+                      W_o: np.ndarray, b_o: np.ndarray, n_heads: int):
+    """Causal multi-head self-attention. x: (B, T, D) -> y: (B, T, D).
+
+    q, k, v = split(x @ W_qkv + b_qkv); pattern = softmax(q k^T / sqrt(Dh) + causal);
+    y = merge(pattern @ v) @ W_o + b_o. Returns y and the cache.
+    No loop over the batch or the heads: every product is one batched matmul.
+    """
+    B, T, D = x.shape
+    H = n_heads
+    Dh = D // H
+    qkv = linear_forward(x, W_qkv, b_qkv)                     # (B, T, 3D), fused: speed 3
+    qkv = qkv.reshape(B, T, 3, H, Dh).transpose(2, 0, 3, 1, 4)  # (3, B, H, T, Dh), a view
+    q, k, v = qkv[0], qkv[1], qkv[2]
+    scores = matmul(q, k.transpose(0, 1, 3, 2))               # (B, H, T, T)
+    scores *= 1.0 / math.sqrt(Dh)
+    scores += causal_bias(T, x.dtype)                         # before the softmax
+    pattern = softmax_(scores)                                # (B, H, T, T), rows sum to 1
+    z = matmul(pattern, v)                                    # (B, H, T, Dh)
+    merged = merge_heads(z)                                   # (B, T, D)
+    y = linear_forward(merged, W_o, b_o)
+    return y, (x, q, k, v, pattern, merged)
+
+
+def attention_backward(dy: np.ndarray, W_qkv: np.ndarray, W_o: np.ndarray, cache):
+    """Gradients of attention_forward: dx and (dW_qkv, db_qkv, dW_o, db_o)."""
+    x, q, k, v, pattern, merged = cache
+    B, H, T, Dh = q.shape
+    dmerged, dW_o, db_o = linear_backward(dy, merged, W_o)
+    dz = split_heads(dmerged, H)                              # (B, H, T, Dh)
+    dpattern = matmul(dz, v.transpose(0, 1, 3, 2))            # (B, H, T, T)
+    dv = matmul(pattern.transpose(0, 1, 3, 2), dz)            # (B, H, T, Dh)
+    # softmax backward: ds = p * (dp - sum_j p_j dp_j). Masked entries have p = 0,
+    # so no gradient reaches the future keys.
+    row = np.einsum("bhij,bhij->bhi", pattern, dpattern)[..., None]
+    dpattern -= row
+    dpattern *= pattern
+    dpattern *= 1.0 / math.sqrt(Dh)                           # the scale of the scores
+    dq = matmul(dpattern, k)                                  # (B, H, T, Dh)
+    dk = matmul(dpattern.transpose(0, 1, 3, 2), q)            # (B, H, T, Dh)
+    dqkv = np.empty((B, T, 3, H, Dh), dtype=dy.dtype)
+    dqkv[:, :, 0] = dq.transpose(0, 2, 1, 3)
+    dqkv[:, :, 1] = dk.transpose(0, 2, 1, 3)
+    dqkv[:, :, 2] = dv.transpose(0, 2, 1, 3)
+    dx, dW_qkv, db_qkv = linear_backward(dqkv.reshape(B, T, 3 * H * Dh), x, W_qkv)
+    return dx, (dW_qkv, db_qkv, dW_o, db_o)
+
+
+# -- the loss ----------------------------------------------------------------------
+
+def cross_entropy_forward(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray):
+    """Mean cross-entropy over the positions where mask is 1.
+
+    logits: (B, T, V); targets: (B, T) ints; mask: (B, T) of 0/1.
+    loss = sum(mask * -log softmax(logits)[target]) / sum(mask).
+    Returns the loss (a Python float) and the cache.
+    """
+    probs = logits - logits.max(axis=-1, keepdims=True)      # (B, T, V), a new buffer
+    np.exp(probs, out=probs)
+    probs /= probs.sum(axis=-1, keepdims=True)
+    picked = np.take_along_axis(probs, targets[..., None], axis=-1)[..., 0]  # (B, T)
+    # the log of a probability that underflowed to 0 would be -inf; clip it
+    nll = -np.log(np.maximum(picked, np.finfo(probs.dtype).tiny))
+    n = float(mask.sum())
+    loss = float((nll * mask).sum()) / n
+    return loss, (probs, targets, mask, n)
+
+
+def cross_entropy_backward(cache) -> np.ndarray:
+    """dL/dlogits (B, T, V) = (softmax(logits) - one_hot(target)) * mask / sum(mask)."""
+    probs, targets, mask, n = cache
+    dlogits = probs.copy()
+    np.put_along_axis(dlogits, targets[..., None],
+                      np.take_along_axis(dlogits, targets[..., None], axis=-1) - 1.0, axis=-1)
+    dlogits *= (mask * (1.0 / n))[..., None].astype(dlogits.dtype, copy=False)
+    return dlogits

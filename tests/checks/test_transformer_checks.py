@@ -1,0 +1,94 @@
+"""Stage 04's checks: their own oracles agree with each other, and they judge fairly.
+
+tests/checks/test_every_check.py already proves that each reference passes and
+each registered mistake gets its diagnosis. These tests cover what that cannot:
+that the vectorised float64 forward used for finite differences equals the loop
+oracle, that statistical checks pass a correct sampler for other seeds, and that
+the messages a beginner reads name the inputs and the fix.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from autograder.checks.transformer import attention, backward, oracles, sampling, training
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_finite_difference_forward_equals_the_loop_oracle(seed):
+    rng = np.random.default_rng(seed)
+    config = SimpleNamespace(n_heads=2, n_layers=2)
+    params = oracles.tiny_gpt_params(rng, 5, 4, 4, 2)
+    tokens = rng.integers(0, 5, (2, 5))
+    inputs, targets = tokens[:, :-1], tokens[:, 1:]
+    mask = np.array([[0, 1, 1, 1], [1, 0, 1, 1]], dtype=np.float64)
+    fast = backward._model_loss(inputs, targets, mask, params, config)
+    slow = oracles.cross_entropy(oracles.gpt_logits(inputs, params, 2, 2), targets, mask)
+    assert abs(fast - slow) < 1e-10
+
+
+def test_the_whole_model_reference_matches_finite_differences_everywhere():
+    # the visible check samples entries; prove the reference is right on every entry
+    rng = np.random.default_rng(0)
+    config = SimpleNamespace(n_heads=2, n_layers=2)
+    params = oracles.tiny_gpt_params(rng, 5, 4, 4, 2)
+    tokens = rng.integers(0, 5, (2, 5))
+    mask = np.ones((2, 4))
+    from autograder.gradcheck import gradient_check
+    _, grads = backward._model_reference(tokens[:, :-1], tokens[:, 1:], mask, params, config)
+    report = gradient_check(lambda: backward._model_loss(tokens[:, :-1], tokens[:, 1:], mask,
+                                                         params, config), params, grads)
+    assert report.ok, str(report)
+
+
+def test_the_whole_model_check_catches_a_single_wrong_entry():
+    def almost(tokens, targets, mask, params, config):
+        loss, grads = backward._model_reference(tokens, targets, mask, params, config)
+        grads["blocks.1.mlp.W_in"] = grads["blocks.1.mlp.W_in"].copy()
+        grads["blocks.1.mlp.W_in"][3, 7] += 0.05 * np.abs(grads["blocks.1.mlp.W_in"]).max()
+        return loss, grads
+
+    message = backward.check_gpt_loss_and_grads.explain(almost, hidden=True)
+    assert message is not None and "blocks.1.mlp.W_in" in message
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_sampler_statistics_pass_a_correct_sampler(hidden):
+    # the frequency tolerance is > 4 standard errors; check it for both seeds used
+    assert sampling.check_sample_next.explain(sampling._sample_reference, hidden=hidden) is None
+
+
+def test_loop_oracle_attention_is_causal_and_normalised():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 5, 6))
+    weights = (rng.normal(size=(6, 18)), rng.normal(size=18), rng.normal(size=(6, 6)),
+               rng.normal(size=6))
+    y, pattern = oracles.multi_head_attention(x, *weights, 3)
+    np.testing.assert_allclose(pattern.sum(-1), 1.0)
+    assert np.all(np.triu(pattern, k=1) == 0)
+    changed = x.copy()
+    changed[:, -1] += 1.0                      # the last position cannot affect earlier ones
+    y2, _ = oracles.multi_head_attention(changed, *weights, 3)
+    np.testing.assert_allclose(y2[:, :-1], y[:, :-1])
+    assert not np.allclose(y2[:, -1], y[:, -1])
+
+
+def test_messages_show_inputs_and_a_diagnosis_a_beginner_can_act_on():
+    def no_scale(q, k):
+        return q @ np.swapaxes(k, -1, -2)
+
+    message = attention.check_attention_scores.explain(no_scale)
+    assert "inputs: q: float32 array of shape (4, 3)" in message
+    assert "Diagnosis (missing 1/sqrt(d_head))" in message
+    assert "math.sqrt" in message
+
+
+def test_the_training_check_names_an_untrained_model():
+    from autograder.gpt import GPT, GPTConfig
+    untrained = GPT(GPTConfig(vocab_size=15, context=17), seed=1)
+    message = training.check_trained_model.explain(untrained)
+    assert "never updated" in message
+    assert training.check_trained_model.explain(None).startswith("trained_model: `model` is")
