@@ -11,6 +11,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# The suite runs one notebook kernel per xdist worker, one worker per core: each
+# kernel gets one BLAS thread, or two-threaded matrix products on two busy cores
+# thrash (stage 04 measured 20x slower training). Kernels inherit this environment.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 # nbgrader needs the environment's bin/ on PATH (it runs `alembic`). Kernels keep
 # matplotlib's inline backend, as a learner's do, so figures really render.
 _bindir = str(Path(sys.executable).parent)
