@@ -17,9 +17,13 @@ looked them up at call time would then accept anything. Two defences:
 from __future__ import annotations
 
 import sys
+import types
 from pathlib import Path
 
 import numpy
+import numpy.fft  # noqa: F401  NumPy 2 loads these lazily; import them so they are watched
+import numpy.linalg  # noqa: F401
+import numpy.random  # noqa: F401
 
 _NUMPY_DIR = str(Path(numpy.__file__).resolve().parent)
 _WATCHED = ("numpy", "numpy.linalg", "numpy.random", "numpy.fft")
@@ -38,9 +42,13 @@ def _looks_foreign(obj) -> bool:
         return True
     while hasattr(obj, "__wrapped__"):  # decorators such as contextlib.contextmanager
         obj = obj.__wrapped__
-    code = getattr(obj, "__code__", None)
-    if code is not None and not str(Path(code.co_filename).resolve()).startswith(_NUMPY_DIR):
-        return True
+    if isinstance(obj, types.MethodType):  # np.random.rand is a bound method
+        obj = obj.__func__
+    # Only plain Python functions carry a trustworthy file name (compiled Cython
+    # functions report a relative one); a lambda from a notebook is one of them.
+    if isinstance(obj, types.FunctionType):
+        filename = str(Path(obj.__code__.co_filename).resolve())
+        return not filename.startswith(_NUMPY_DIR)
     return False
 
 

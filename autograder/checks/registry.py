@@ -7,7 +7,7 @@ import pkgutil
 
 # Modules of the framework itself; every other module in this package is a stage's checks.
 FRAMEWORK_MODULES = {"compare", "core", "describe", "generic", "integrity", "learner",
-                     "registry", "spec", "tracebacks"}
+                     "randomness", "registry", "spec", "tracebacks"}
 
 
 def stage_modules() -> list[str]:

@@ -304,6 +304,21 @@ def test_integrity_is_clean_after_restoring():
     assert integrity.replaced_functions() == []
 
 
+def test_numpy_random_is_watched_and_its_methods_are_trusted():
+    import subprocess
+
+    code = ("import numpy as np\n"
+            "np.random.seed(1); np.random.rand(3)\n"   # numpy.random loaded before autograder
+            "from autograder.checks import integrity\n"
+            "print(integrity.replaced_functions())\n"
+            "np.random.rand = lambda *a: 0.5\n"
+            "print(integrity.replaced_functions())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[0] == "[]"
+    assert "np.random.rand" in out[1]
+
+
 def test_a_replacement_made_before_import_is_caught(tmp_path):
     import subprocess
 
@@ -314,3 +329,14 @@ def test_a_replacement_made_before_import_is_caught(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert "np.allclose" in out
+
+
+def test_global_rng_state_sees_a_single_draw():
+    from autograder.checks.randomness import global_rng_state
+
+    np.random.seed(0)
+    np.random.rand()          # mid-block: the next draw changes only the position
+    before = global_rng_state()
+    assert global_rng_state() == before
+    np.random.rand()
+    assert global_rng_state() != before

@@ -21,6 +21,7 @@ import numpy as np
 
 from ...gradcheck import expect_gradients
 from ..core import Context, CustomCheck, FunctionCheck
+from ..randomness import global_rng_state
 from ..spec import Case, Mistake
 from .common import MultiCheck, run
 from .data import make_spirals
@@ -205,14 +206,14 @@ def _verify_init(init_mlp, ctx: Context) -> None:
         ctx.require(not np.any(b), f"b{k} should start at zero", [f"got {b[:4]} ..."])
     ctx.require(bool(np.any(np.asarray(params["W1"]))), "the weights are all zero",
                 mistake=ZERO_INIT)
-    state = np.random.get_state()[1].copy()
+    state = global_rng_state()
     again = ctx.call(init_mlp, Case("init_mlp([2, 16, 16, 2], seed=0) again", (sizes, 0)))
     other = ctx.call(init_mlp, Case("init_mlp([2, 16, 16, 2], seed=1)", (sizes, 1)))
     same = all(np.array_equal(params[k], again[k]) for k in want)
     ctx.require(same and not np.array_equal(params["W1"], other["W1"]),
                 "init_mlp should give the same weights for the same seed, and different "
                 "weights for a different seed", mistake=UNSEEDED_INIT)
-    ctx.require(np.array_equal(np.random.get_state()[1], state),
+    ctx.require(global_rng_state() == state,
                 "init_mlp changed NumPy's global random state",
                 hint="Draw from a generator of your own: rng = np.random.default_rng(seed).")
     big = ctx.call(init_mlp, Case("init_mlp([400, 300, 200], seed=2)", ([400, 300, 200], 2)))
@@ -422,9 +423,9 @@ def _verify_minibatches(fn, ctx: Context) -> None:
         for case in ctx.cases:
             _verify_batch_sizes(fn, ctx, *case.args)
         return
-    state = np.random.get_state()[1].copy()
+    state = global_rng_state()
     batches = ctx.call(fn, Case("minibatches(50, 8, rng)", (50, 8, np.random.default_rng(0))))
-    global_changed = not np.array_equal(np.random.get_state()[1], state)
+    global_changed = global_rng_state() != state
     ctx.require(isinstance(batches, (list, tuple)) and all(
         isinstance(b, np.ndarray) for b in batches),
         "minibatches should return a list of integer index arrays",

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core import Context
+from ..randomness import global_rng_state
 from ..spec import Case, Mistake
 
 FALSE_ALARM = 1e-9   # the most often a correct sampler may fail a distribution check
@@ -113,15 +114,6 @@ def _same(a, b) -> bool:
         return False
 
 
-def _global_state() -> tuple:
-    name, keys, pos, has_gauss, cached = np.random.get_state()
-    return name, keys.copy(), pos, has_gauss, cached
-
-
-def _states_equal(a: tuple, b: tuple) -> bool:
-    return a[0] == b[0] and bool(np.array_equal(a[1], b[1])) and a[2:] == b[2:]
-
-
 def verify_rng_discipline(ctx: Context, fn: Callable, make_case: Callable[[int], Case],
                           mistakes: tuple[Mistake, Mistake, Mistake]) -> object:
     """Run `fn` on make_case(CHECK_SEED) and prove it reproducible; return that output.
@@ -135,9 +127,9 @@ def verify_rng_discipline(ctx: Context, fn: Callable, make_case: Callable[[int],
     saved = np.random.get_state()
     try:
         np.random.seed(GLOBAL_SEED)
-        before = _global_state()
+        before = global_rng_state()
         first = ctx.call(fn, make_case(CHECK_SEED))
-        touched = not _states_equal(_global_state(), before)
+        touched = global_rng_state() != before
         ctx.require(not touched, "your function changed NumPy's global random state",
                     mistake=global_state)
         again = ctx.call(fn, make_case(CHECK_SEED))

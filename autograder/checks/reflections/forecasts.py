@@ -18,6 +18,7 @@ from ...reflections.practice import PRACTICE_KEYS
 from ...reflections.questions import BIG_KEYS, NESTED
 from ..core import Context, CustomCheck, FunctionCheck
 from ..describe import describe, preview
+from ..randomness import global_rng_state
 from ..spec import Case, Mistake
 from .form import (
     MultiValueCheck,
@@ -284,7 +285,7 @@ def _verify_my_experiment(values, ctx: Context) -> None:
     ctx.require(experiment is not None, "`my_experiment` is still None: you have not written "
                 "it yet", hint="Define `def my_experiment(rng):` returning True or False.")
     results = []
-    state = np.random.get_state()[1].copy()
+    state = global_rng_state()
     start = time.perf_counter()
     first = ctx.call(experiment, Case("one run with seed 0", (np.random.default_rng(0),)))
     ctx.require(isinstance(first, (bool, np.bool_)),
@@ -295,7 +296,7 @@ def _verify_my_experiment(values, ctx: Context) -> None:
                 f"it under {MAX_SECONDS_PER_RUN} s so it can be run {RUNS} times",
                 hint="Make the experiment smaller: fewer draws, fewer steps.")
     again = ctx.call(experiment, Case("seed 0 again", (np.random.default_rng(0),)))
-    global_used = not np.array_equal(np.random.get_state()[1], state)
+    global_used = global_rng_state() != state
     ctx.require(not global_used and bool(again) == bool(first),
                 "my_experiment does not give the same answer for the same seed",
                 mistake=GLOBAL_RANDOMNESS)
