@@ -1,6 +1,9 @@
 """The `autograder` command.
 
     autograder release [STAGE ...]   regenerate curriculum/ from solutions/ (all stages by default)
+    autograder grade STAGE [ZIP_OR_FOLDER]
+                                     grade a cohort: grades CSV, feedback and a cohort report
+                                     (docs/grading.md)
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     release = sub.add_parser("release", help="regenerate curriculum/ from solutions/")
     release.add_argument("stages", nargs="*", help="stage folders, e.g. 00_orientation")
     release.set_defaults(func=_release)
+    from .grading.cli import add_parser as add_grade_parser
+
+    add_grade_parser(sub)
     return parser
 
 
