@@ -97,14 +97,15 @@ def run(args: argparse.Namespace) -> int:
     from .course import Course, CourseError
     from .export import export_grades, write_issues
     from .feedback import generate_all
-    from .gradebook import GradebookLocked
+    from .gradebook import GradebookLocked, retry_while_locked
     from .journal import Journal
     from .report import build_index, build_report
 
     try:
         course = Course.open(find_course_root(getattr(args, "root", None)), args.db_url)
         assignment = args.assignment
-        notebooks = course.ensure_assignment(assignment, _say)
+        notebooks = retry_while_locked(lambda: course.ensure_assignment(assignment, _say),
+                                       "reading the assignment", args.db_wait, _say)
         students = [s.strip() for s in args.students.split(",")] if args.students else None
         summary = None
         if not args.feedback_only:
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             stale = [e for e in entries if e["student"] in fresh or not course.folder(
                 "feedback_directory", e["student"], assignment).is_dir()]
             feedback = generate_all(course, assignment, stale, args.workers, _say,
-                                    progress=not args.quiet)
+                                    progress=not args.quiet, wait_seconds=args.db_wait)
         report = None
         if not args.no_report:
             report = build_report(course, assignment, notebooks, students)

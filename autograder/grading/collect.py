@@ -69,7 +69,7 @@ def identify(relpath: str, notebooks: list[str], assignment: str) -> tuple[str, 
             student = clean_student_id(student)
             if student:
                 return student, f"{name}.ipynb"
-    if len(notebooks) == 1 and stem.strip():
+    if len(notebooks) == 1 and base not in notebooks:
         student = clean_student_id(base)
         if student:
             return student, f"{notebooks[0]}.ipynb"

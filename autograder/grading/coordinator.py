@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .collect import Submission, find_submissions
 from .course import Course
-from .gradebook import GradebookLocked, GradebookWriter
+from .gradebook import GradebookLocked, GradebookWriter, retry_while_locked
 from .jobs import FAILED, Job, Result
 from .journal import Journal
 from .prepare import Prepared, Preparer
@@ -96,7 +96,8 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
     """Grade the assignment's pending submissions; return what happened."""
     start = time.perf_counter()
     summary = RunSummary(assignment)
-    notebooks = course.ensure_assignment(assignment, say)
+    notebooks = retry_while_locked(lambda: course.ensure_assignment(assignment, say),
+                                   "reading the assignment", options.db_wait, say)
     journal = Journal(course.reports_dir(assignment) / "journal.jsonl")
     submissions = find_submissions(course, assignment, options.students)
     todo = pending_submissions(course, assignment, submissions, journal, options.regrade)
@@ -173,7 +174,9 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
     def fill_window() -> None:
         while pending and in_flight < window:
             sub = pending.popleft()
-            prepared = preparer.prepare(sub)
+            prepared = retry_while_locked(lambda sub=sub: preparer.prepare(sub),
+                                          f"preparing {sub.student}'s submission",
+                                          options.db_wait, say)
             batch = _Batch(prepared, {r.notebook: r for r in prepared.failures},
                            len(prepared.jobs), time.perf_counter())
             if not prepared.jobs:

@@ -33,7 +33,7 @@ from .kernel import SandboxKernelManager
 from .sandbox import Capability, Limits, Slot
 
 READY_TIMEOUT = 60      # seconds for a kernel to answer its first message
-PROBE_TIMEOUT = 15
+PROBE_TIMEOUT = 10
 
 
 class SetupError(RuntimeError):
@@ -87,6 +87,7 @@ class GradingClient(Execute):
         self.probe_findings: list[str] = []
         self.events: list[str] = []
         self.kernel_wait = 0.0
+        self.ready = asyncio.Event()
         self._cell_bytes: dict[int, int] = {}
         self._cut: set[int] = set()
         self.output_limit = int(job.limits.output_mb * 1024 * 1024)
@@ -102,6 +103,7 @@ class GradingClient(Execute):
                 probe.expression_value(reply, "setup") != "ready":
             detail = "" if reply is None else reply["content"].get("evalue", "")
             raise SetupError(f"the sandbox could not be prepared ({detail or 'no reply'})")
+        self.ready.set()
         return kc
 
     async def _silent(self, code: str, expressions: dict[str, str],
@@ -110,16 +112,16 @@ class GradingClient(Execute):
         msg_id = self.kc.execute(code, silent=True, store_history=False,
                                  user_expressions=expressions, allow_stdin=False)
         deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
+        while time.monotonic() < deadline:
             try:
-                msg = await self.kc.shell_channel.get_msg(timeout=remaining)
-            except Exception:  # queue.Empty: no answer in time
-                return None
+                msg = await self.kc.shell_channel.get_msg(timeout=0.5)
+            except Exception:  # queue.Empty: nothing yet
+                if not await self.km.is_alive():
+                    raise DeadKernelError("Kernel died") from None
+                continue
             if msg["parent_header"].get("msg_id") == msg_id:
                 return msg
+        return None
 
     # -- cells --------------------------------------------------------------------
     async def async_execute_cell(self, cell, cell_index, execution_count=None,
@@ -152,8 +154,9 @@ class GradingClient(Execute):
 
     async def _probe(self, cell_index: int) -> None:
         reply = await self._silent("", {"probe": probe.probe_expression(self.token)})
-        if reply is None:
-            self.probe_findings.append(f"cell {cell_index}: the integrity probe did not answer")
+        if reply is None:   # the kernel is still busy with an earlier cell
+            self.events.append(f"the integrity check before cell {cell_index} got no answer "
+                               "(the kernel was busy)")
             return
         findings = probe.parse_probe_reply(reply)
         if findings is None:
@@ -249,21 +252,33 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
     client.setup(nb, km, job, secrets.token_hex(8), km.slot.submission(capability),
                  km.slot.workdir(capability))
     start = time.perf_counter()
+    timed_out = False
+
+    async def watchdog() -> None:
+        # The clock starts when the kernel is ready. At the limit the sandbox is
+        # killed, and nbclient then reports a dead kernel.
+        nonlocal timed_out
+        await client.ready.wait()
+        await asyncio.sleep(job.limits.notebook_seconds)
+        timed_out = True
+        km.kill_now()
+
+    dog = asyncio.ensure_future(watchdog())
     try:
-        await asyncio.wait_for(client.async_execute(), timeout=job.limits.notebook_seconds)
-    except TimeoutError:
-        result.status = PARTIAL
+        await asyncio.wait_for(client.async_execute(),
+                               timeout=job.limits.notebook_seconds + READY_TIMEOUT + 30)
+    except (DeadKernelError, RuntimeError, SetupError, TimeoutError) as exc:
         where = client.current_index
-        result.reason = (f"the notebook ran out of its {job.limits.notebook_seconds:g} s time "
-                         f"limit in cell {where}")
-        if where >= 0:
-            nb.cells[where].setdefault("outputs", []).append(
-                error_output("TimeLimit", result.reason))
-        mark_not_run(nb, where, "NotRun", "not run: the notebook ran out of time before "
-                                          "this cell")
-    except (DeadKernelError, RuntimeError, SetupError) as exc:
-        where = client.current_index
-        if where < 0 or isinstance(exc, SetupError):
+        if timed_out or isinstance(exc, TimeoutError):
+            result.status = PARTIAL
+            result.reason = (f"the notebook ran out of its {job.limits.notebook_seconds:g} s "
+                             f"time limit in cell {where}")
+            if where >= 0 and nb.cells[where].cell_type == "code":
+                nb.cells[where].setdefault("outputs", []).append(
+                    error_output("TimeLimit", result.reason))
+            mark_not_run(nb, where, "NotRun", "not run: the notebook ran out of time before "
+                                              "this cell")
+        elif where < 0 or isinstance(exc, SetupError):
             result.status = FAILED
             detail = str(exc) if isinstance(exc, SetupError) else _death_reason(km)
             result.reason = f"the kernel could not start: {detail}"
@@ -275,6 +290,7 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
                 cell.setdefault("outputs", []).append(error_output("KernelDied", result.reason))
             mark_not_run(nb, where, "NotRun", "not run: the kernel died in an earlier cell")
     finally:
+        dog.cancel()
         result.seconds = time.perf_counter() - start - client.kernel_wait
         result.kernel_wait = client.kernel_wait
         await stop_kernel(km)

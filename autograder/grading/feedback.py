@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 from pathlib import Path
 
 from nbconvert.exporters.exporter import ResourcesDict
@@ -82,9 +83,20 @@ def failure_page(student: str, assignment: str, notebook: str, reason: str) -> s
 
 
 def write_student_feedback(course_root: str, db_url: str, assignment: str, student: str,
-                           notebooks: dict[str, str | None]) -> list[str]:
+                           notebooks: dict[str, str | None],
+                           wait_seconds: float = 600.0) -> list[str]:
     """Write feedback/<student>/<assignment>/<notebook>.html; `notebooks` maps each
     notebook to None (graded) or the reason it could not be. Returns the files."""
+    from .gradebook import retry_while_locked
+
+    return retry_while_locked(
+        lambda: _write_student_feedback(course_root, db_url, assignment, student, notebooks),
+        f"writing {student}'s feedback", wait_seconds,
+        lambda message: print(message, file=sys.stderr))
+
+
+def _write_student_feedback(course_root: str, db_url: str, assignment: str, student: str,
+                            notebooks: dict[str, str | None]) -> list[str]:
     import nbformat
 
     from .course import Course
@@ -113,7 +125,7 @@ def write_student_feedback(course_root: str, db_url: str, assignment: str, stude
 
 
 def generate_all(course, assignment: str, entries: list[dict], workers: int,
-                 say=print, progress: bool = True) -> list[Path]:
+                 say=print, progress: bool = True, wait_seconds: float = 600.0) -> list[Path]:
     """Feedback for every journal entry given, over local processes."""
     import concurrent.futures
     import multiprocessing
@@ -124,7 +136,8 @@ def generate_all(course, assignment: str, entries: list[dict], workers: int,
     for entry in entries:
         notebooks = {name: (None if info.get("status") != "failed" else info.get("reason"))
                      for name, info in entry.get("notebooks", {}).items()}
-        tasks.append((str(course.root), course.db_url, assignment, entry["student"], notebooks))
+        tasks.append((str(course.root), course.db_url, assignment, entry["student"], notebooks,
+                      wait_seconds))
     if not tasks:
         return []
     written: list[Path] = []

@@ -60,3 +60,9 @@ class SandboxKernelManager(AsyncKernelManager):
     def exit_status(self) -> int | None:
         process = getattr(self.provisioner, "process", None)
         return None if process is None else process.poll()
+
+    def kill_now(self) -> None:
+        """SIGKILL the sandbox: everything in it dies with bubblewrap."""
+        process = getattr(self.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()

@@ -105,8 +105,8 @@ def _autograder_snapshot(token, watched):
             module = modules[name]
             after = vars(module)
             found += changed(before, after, name)
-            found += [f"{name}.{k} was added" for k in after if k not in before
-                      and not k.startswith("__")]
+            found += [f"{name}.{k} was added" for k, v in after.items() if k not in before
+                      and not k.startswith("__") and not isinstance(v, type(sys))]
         for label, (cls, before) in class_vars.items():
             found += changed(before, dict(vars(cls)), label)
         for name, before in object_vars.items():
