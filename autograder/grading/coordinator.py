@@ -153,7 +153,20 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
         for result in batch.results.values():
             flags += runtime_flags(result.notebook, result.probe)
             events += result.events
-        scores = writer.save(sub, batch.results, flags)
+        try:
+            scores = writer.save(sub, batch.results, flags)
+        except GradebookLocked:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad submission never stops the batch
+            reason = f"its grades could not be saved ({type(exc).__name__}: {exc})"
+            say(f"{sub.student}: {reason}")
+            batch.results = {name: Result(sub.student, assignment, name, FAILED, reason=reason)
+                             for name in notebooks}
+            try:
+                scores = writer.save(sub, batch.results, flags)
+            except Exception:  # noqa: BLE001 - not journaled: the next run tries again
+                bar.update(1)
+                return
         seconds = sum(r.seconds for r in batch.results.values())
         entry = {
             "student": sub.student, "assignment": assignment, "digest": sub.digest,
@@ -174,9 +187,17 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
     def fill_window() -> None:
         while pending and in_flight < window:
             sub = pending.popleft()
-            prepared = retry_while_locked(lambda sub=sub: preparer.prepare(sub),
-                                          f"preparing {sub.student}'s submission",
-                                          options.db_wait, say)
+            try:
+                prepared = retry_while_locked(lambda sub=sub: preparer.prepare(sub),
+                                              f"preparing {sub.student}'s submission",
+                                              options.db_wait, say)
+            except GradebookLocked:
+                raise
+            except Exception as exc:  # noqa: BLE001 - graded as a failure, with the reason
+                prepared = Prepared(sub, failures=[
+                    Result(sub.student, assignment, name, FAILED,
+                           reason=f"could not be prepared ({type(exc).__name__}: {exc})")
+                    for name in notebooks])
             batch = _Batch(prepared, {r.notebook: r for r in prepared.failures},
                            len(prepared.jobs), time.perf_counter())
             if not prepared.jobs:

@@ -30,7 +30,8 @@ def apply_limits(limits: dict) -> None:
         resource.setrlimit(which, (value, value))
 
     cap(resource.RLIMIT_AS, int(limits["memory_mb"]) * MB)
-    cap(resource.RLIMIT_NPROC, int(limits["processes"]))
+    if limits.get("nproc", True):
+        cap(resource.RLIMIT_NPROC, int(limits["processes"]))
     cap(resource.RLIMIT_FSIZE, int(limits["disk_mb"]) * MB)
     cap(resource.RLIMIT_NOFILE, int(limits["open_files"]))
     cap(resource.RLIMIT_CORE, 0)

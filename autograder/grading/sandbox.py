@@ -98,7 +98,19 @@ def _bwrap_probe(bwrap: str, privileged: bool) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1)
+def _fallback_warning(text: str, privileged: bool) -> str:
+    if not privileged:
+        return (text + ". Each kernel still gets a scratch folder with only the student's "
+                "files and limits on memory, file size and open files (not on processes: "
+                "that limit would count all of your own processes).")
+    if can_drop_privileges_unsandboxed():
+        return (text + ". Each kernel still runs as a fresh unprivileged uid in a scratch "
+                "folder, with limits on memory, processes and file size.")
+    return (text + ". Worse, Python is installed where other users cannot read it, so "
+            "student code runs as root (with limits on memory and file size only).")
+
+
+@functools.lru_cache(maxsize=4)
 def detect(force_fallback: bool = False) -> Capability:
     """Find out (once per process) whether bubblewrap works here."""
     privileged = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -106,20 +118,20 @@ def detect(force_fallback: bool = False) -> Capability:
         return Capability("fallback", privileged, None,
                           "student code is NOT isolated: sandboxing needs Linux and bubblewrap")
     if force_fallback:
-        return Capability("fallback", privileged, None,
-                          "student code is NOT isolated (--no-sandbox was given)")
+        return Capability("fallback", privileged, None, _fallback_warning(
+            "student code is NOT isolated (--sandbox off)", privileged))
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        return Capability("fallback", privileged, None,
-                          f"bubblewrap (bwrap) was not found: student code is NOT isolated from "
-                          f"the course files or the network; {INSTALL_HINT}")
+        return Capability("fallback", privileged, None, _fallback_warning(
+            f"bubblewrap (bwrap) was not found: student code is NOT isolated from the course "
+            f"files or the network; {INSTALL_HINT}", privileged))
     problem = _bwrap_probe(bwrap, privileged)
     if problem is not None:
-        return Capability("fallback", privileged, None,
-                          f"bubblewrap is installed but cannot create a sandbox here "
-                          f"({problem}); student code is NOT isolated. Unprivileged user "
-                          "namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, "
-                          "or AppArmor's restriction on Ubuntu 24.04).")
+        return Capability("fallback", privileged, None, _fallback_warning(
+            f"bubblewrap is installed but cannot create a sandbox here ({problem}); student "
+            "code is NOT isolated. Unprivileged user namespaces may be disabled (sysctl "
+            "kernel.unprivileged_userns_clone, or AppArmor's restriction on Ubuntu 24.04).",
+            privileged))
     return Capability("bwrap", privileged, bwrap, None)
 
 
@@ -176,6 +188,27 @@ def _root_binds() -> list[str]:
     return args
 
 
+def readable_by_others(path: str) -> bool:
+    """True if a user with no special rights can read `path` (every folder above it too)."""
+    import stat
+
+    current = Path(path).resolve()
+    for folder in (current, *current.parents):
+        try:
+            mode = folder.stat().st_mode
+        except OSError:
+            return False
+        if not mode & stat.S_IXOTH or (folder == current and not mode & stat.S_IROTH):
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def can_drop_privileges_unsandboxed() -> bool:
+    """Without bubblewrap, a fresh uid only works if it can read Python and the packages."""
+    return all(readable_by_others(p) for p in {sys.base_prefix, sys.prefix, PACKAGE_DIR})
+
+
 def fresh_uid() -> int:
     """An unprivileged uid no real account uses (one per sandbox, as root)."""
     return 1_500_000_000 + random.randrange(500_000_000)
@@ -207,7 +240,9 @@ class Slot:
     @classmethod
     def create(cls, capability: Capability) -> Slot:
         base = Path(tempfile.mkdtemp(prefix="agk-"))   # short: socket paths are limited
-        slot = cls(base, fresh_uid() if capability.privileged else None)
+        drop = capability.privileged and (capability.isolated or
+                                          can_drop_privileges_unsandboxed())
+        slot = cls(base, fresh_uid() if drop else None)
         for folder in (slot.ipc, slot.files, slot.etc):
             folder.mkdir()
         if capability.kind == "fallback":
@@ -243,7 +278,9 @@ def kernel_command(capability: Capability, limits: Limits, slot: Slot, connectio
     isolated = capability.isolated
     home = HOME if isolated else str(slot.base / "home")
     plan = {
-        "limits": limits.to_dict(),
+        # The process limit counts a uid's processes: only safe for the sandbox's own uid
+        # (or user namespace), never for the grader's.
+        "limits": {**limits.to_dict(), "nproc": isolated or slot.uid is not None},
         "uid": slot.uid,
         "home": home,
         "work": slot.workdir(capability),
