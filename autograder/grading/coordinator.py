@@ -172,6 +172,7 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
             "student": sub.student, "assignment": assignment, "digest": sub.digest,
             "graded_at": datetime.datetime.now(datetime.UTC).isoformat(),
             "seconds": round(seconds, 3),
+            "kernel_wait": round(sum(r.kernel_wait for r in batch.results.values()), 3),
             "wall_seconds": round(time.perf_counter() - batch.started, 3),
             "sandbox": sorted({r.sandbox for r in batch.results.values() if r.sandbox}),
             "events": events,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from pathlib import Path
 
 import nbformat
 
@@ -214,9 +213,3 @@ class GradebookWriter:
                     entry.update(cells.get(key, {}))
                     summary["cells"][key] = entry
         return summary
-
-
-def remove_autograded(course: Course, student: str, assignment: str) -> None:
-    path: Path = course.folder("autograded_directory", student, assignment)
-    if path.exists():
-        shutil.rmtree(path)

@@ -100,8 +100,9 @@ def _figures(entries: list[dict], stats: list[ExerciseStat], diagnoses: Counter,
         median = 100 * statistics.median(fractions)
         ax.axvline(median, color="#c44e52", linestyle="--")
         ax.text(median, ax.get_ylim()[1] * 0.92, f" median {median:.0f}%", color="#c44e52")
-    ax.set_xlabel("score (% of the autograded and written points)")
+    ax.set_xlabel("score so far (% of all points; written answers count once graded)")
     ax.set_ylabel("students")
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title(f"{assignment}: score distribution ({len(fractions)} students)")
     figures["scores.png"] = _png(fig)
     plt.close(fig)
@@ -125,6 +126,7 @@ def _figures(entries: list[dict], stats: list[ExerciseStat], diagnoses: Counter,
         ax.barh([f"{check}: {name}"[:60] for (check, name), _ in top][::-1],
                 [n for _, n in top][::-1], color="#dd8452")
         ax.set_xlabel("students whose failing check named this mistake")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_title("Most frequent diagnoses")
         figures["diagnoses.png"] = _png(fig)
         plt.close(fig)

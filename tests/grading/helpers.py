@@ -14,10 +14,11 @@ FAST_LIMITS = ["--timeout", "12", "--cell-timeout", "4"]
 
 
 def grade(root: Path, *extra: str, assignment: str = synthetic.TINY_STAGE,
-          workers: int = 2) -> int:
+          workers: int = 2, source: Path | None = None) -> int:
     """Run `autograder grade` in this process; its exit code."""
-    return autograder_main(["grade", assignment, "--root", str(root), "--workers",
-                            str(workers), "--quiet", *FAST_LIMITS, *extra])
+    return autograder_main(["grade", assignment, *([str(source)] if source else []),
+                            "--root", str(root), "--workers", str(workers), "--quiet",
+                            *FAST_LIMITS, *extra])
 
 
 def scores(root: Path, assignment: str = synthetic.TINY_STAGE) -> dict[str, dict]:
