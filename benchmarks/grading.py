@@ -13,17 +13,14 @@ correct, wrong and blank), then grades identical copies of it:
 
 and prints the total and per-submission time of each, the speed-up over the
 baseline (a ratio measured in the same run, so it survives a noisy machine),
-and checks that every run gave every student the same score. It also prints
-the CPU time each run used per submission (kernels included), which a shared
-machine hardly disturbs. Grading only: feedback and the report are timed
-separately at the end.
+and checks that every run gave every student the same score. Grading only:
+feedback and the report are timed separately at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -55,16 +52,6 @@ def scores(root: Path) -> dict[str, float]:
 
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         return {s.student.id: s.score for s in gb.assignment_submissions("tiny")}
-
-
-def cpu_seconds() -> float:
-    """CPU used so far by this process and every child it has waited for (workers and
-    kernels included): unlike wall time, it hardly moves when the machine is shared."""
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
 
 
 def serial_nbgrader(root: Path) -> float:
@@ -102,12 +89,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         base = make_cohort(Path(tmp), n)
         rows, reference, serial = [], None, None
-        cpu = {}
         if not args.no_serial:
             course = copy_course(base, "serial")
-            before = cpu_seconds()
             serial = serial_nbgrader(course)
-            cpu["nbgrader autograde (serial)"] = cpu_seconds() - before
             reference = scores(course)
             rows.append(("nbgrader autograde (serial)", serial, None))
         runs = [(f"autograder grade, {w} worker{'s' if w > 1 else ''}", w, True, None)
@@ -119,7 +103,6 @@ def main() -> None:
         executions = {}
         for label, workers, prestart, dask in runs:
             course = copy_course(base, f"run{len(rows)}")
-            before = cpu_seconds()
             try:
                 summary = ours(course, workers, prestart=prestart, dask=dask)
             except RuntimeError as exc:   # Dask not installed
@@ -129,16 +112,12 @@ def main() -> None:
             if reference is not None:
                 assert got == reference, f"{label} disagrees with nbgrader on some scores"
             reference = reference or got
-            if dask is None:   # Dask's workers are not this process's children
-                cpu[label] = cpu_seconds() - before
             rows.append((label, summary.seconds, summary))
             executions[label] = statistics.median(summary.per_submission)
-        print(f"\n{'run':55s} {'total s':>8s} {'s/submission':>13s} {'vs serial':>10s} "
-              f"{'CPU s/submission':>17s}")
+        print(f"\n{'run':55s} {'total s':>8s} {'s/submission':>13s} {'vs serial':>10s}")
         for label, seconds, _ in rows:
             ratio = f"{serial / seconds:9.2f}x" if serial else ""
-            used = f"{cpu[label] / n:17.3f}" if label in cpu else f"{'':17s}"
-            print(f"{label:55s} {seconds:8.1f} {seconds / n:13.3f} {ratio:>10s} {used}")
+            print(f"{label:55s} {seconds:8.1f} {seconds / n:13.3f} {ratio:>10s}")
         print("\nmedian time executing one notebook inside its sandbox (kernel start "
               "excluded):")
         for label, value in executions.items():
