@@ -89,13 +89,14 @@ class Course:
             except MissingEntry:
                 names = []
         if not names or not self.release_dir(assignment).is_dir():
-            from ..release import ReleaseError, generate
+            from nbgrader.apps import NbGraderAPI
 
             say(f"registering {assignment} in the gradebook (nbgrader generate_assignment)")
-            try:
-                generate(self.root, [assignment], quiet=True)
-            except ReleaseError as exc:
-                raise CourseError(str(exc)) from None
+            api = NbGraderAPI(coursedir=self.coursedir, config=self.config)  # our db_url
+            result = api.generate_assignment(assignment, force=True, create=True)
+            if not result.get("success"):
+                raise CourseError(f"nbgrader could not generate {assignment}:\n"
+                                  f"{result.get('error') or result.get('log')}")
             with Gradebook(self.db_url, self.course_id) as gb:
                 names = [nb.name for nb in gb.find_assignment(assignment).notebooks]
         if not names:
