@@ -1,7 +1,7 @@
 """Cohort grading against serial `nbgrader autograde`, on the same generated cohort.
 
     python3 manage.py run python benchmarks/grading.py [--students 40] [--workers 1,2]
-                                                       [--no-dask] [--no-serial]
+                                                       [--repeat 3] [--no-dask] [--no-serial]
 
 Generates a cohort of the tiny assignment (autograder.grading.synthetic: one
 notebook, two exercises with hidden tests, a written answer; a third each of
@@ -79,6 +79,9 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--workers", default="1,2",
                         help="comma-separated worker counts (default 1,2)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of every run, interleaved; medians are reported "
+                             "(use 3 on a shared machine)")
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--no-serial", action="store_true", help="skip the nbgrader baseline")
     args = parser.parse_args()
@@ -86,53 +89,58 @@ def main() -> None:
     n = args.students
     print(f"{n} submissions of the tiny assignment; {os.cpu_count()} cores; load average "
           f"{os.getloadavg()[0]:.1f} at the start")
+    runs = [] if args.no_serial else [("nbgrader autograde (serial)", 0, True, None)]
+    runs += [(f"autograder grade, {w} worker{'s' if w > 1 else ''}", w, True, None)
+             for w in counts]
+    if 2 in counts:
+        runs.append(("autograder grade, 2 workers, no pre-started kernel", 2, False, None))
+    if not args.no_dask:
+        runs.append(("autograder grade, Dask LocalCluster, 2 workers", 2, True, "local"))
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         base = make_cohort(Path(tmp), n)
-        rows, reference, serial = [], None, None
-        if not args.no_serial:
-            course = copy_course(base, "serial")
-            serial = serial_nbgrader(course)
-            reference = scores(course)
-            rows.append(("nbgrader autograde (serial)", serial, None))
-        runs = [(f"autograder grade, {w} worker{'s' if w > 1 else ''}", w, True, None)
-                for w in counts]
-        if 2 in counts or not counts:
-            runs.append(("autograder grade, 2 workers, no pre-started kernel", 2, False, None))
-        if not args.no_dask:
-            runs.append(("autograder grade, Dask LocalCluster, 2 workers", 2, True, "local"))
-        executions = {}
-        for label, workers, prestart, dask in runs:
-            course = copy_course(base, f"run{len(rows)}")
-            try:
-                summary = ours(course, workers, prestart=prestart, dask=dask)
-            except RuntimeError as exc:   # Dask not installed
-                print(f"skipped {label}: {exc}")
-                continue
-            got = scores(course)
-            if reference is not None:
-                assert got == reference, f"{label} disagrees with nbgrader on some scores"
-            reference = reference or got
-            rows.append((label, summary.seconds, summary))
-            executions[label] = statistics.median(summary.per_submission)
+        times: dict[str, list[float]] = {label: [] for label, *_ in runs}
+        executions: dict[str, list[float]] = {label: [] for label, *_ in runs}
+        reference = None
+        for round_ in range(args.repeat):
+            for label, workers, prestart, dask in runs:
+                course = copy_course(base, f"r{round_}-{len(times[label])}-{workers}-"
+                                           f"{prestart}-{dask}")
+                if workers == 0:
+                    times[label].append(serial_nbgrader(course))
+                else:
+                    try:
+                        summary = ours(course, workers, prestart=prestart, dask=dask)
+                    except RuntimeError as exc:   # Dask not installed
+                        print(f"skipped {label}: {exc}")
+                        continue
+                    times[label].append(summary.seconds)
+                    executions[label].append(statistics.median(summary.per_submission))
+                got = scores(course)
+                assert reference is None or got == reference, f"{label} disagrees on scores"
+                reference = got
+                shutil.rmtree(course)
+        serial = statistics.median(times[runs[0][0]]) if not args.no_serial else None
         print(f"\n{'run':55s} {'total s':>8s} {'s/submission':>13s} {'vs serial':>10s}")
-        for label, seconds, _ in rows:
+        for label, values in times.items():
+            if not values:
+                continue
+            seconds = statistics.median(values)
             ratio = f"{serial / seconds:9.2f}x" if serial else ""
             print(f"{label:55s} {seconds:8.1f} {seconds / n:13.3f} {ratio:>10s}")
         print("\nmedian time executing one notebook inside its sandbox (kernel start "
               "excluded):")
-        for label, value in executions.items():
-            print(f"  {label:53s} {value:6.2f} s")
-        print("every run gave every student the same score as nbgrader" if serial else "")
+        for label, values in executions.items():
+            if values:
+                print(f"  {label:53s} {statistics.median(values):6.2f} s")
+        print("every run gave every student the same score")
 
-        course = rows[-1][2] and copy_course(base, "full")
-        if course:
-            from autograder.cli import main as cli
+        from autograder.cli import main as cli
 
-            start = time.perf_counter()
-            cli(["grade", "tiny", "--root", str(course), "--workers", str(max(counts)),
-                 "--quiet"])
-            print(f"\nthe whole command (grading + feedback + report) on {max(counts)} "
-                  f"workers: {time.perf_counter() - start:.1f} s")
+        course = copy_course(base, "full")
+        start = time.perf_counter()
+        cli(["grade", "tiny", "--root", str(course), "--workers", str(max(counts)), "--quiet"])
+        print(f"\nthe whole command (grading + feedback + report) on {max(counts)} "
+              f"workers: {time.perf_counter() - start:.1f} s")
     print(f"load average {os.getloadavg()[0]:.1f} at the end (the machine may be shared: "
           "read the ratios, not the seconds)")
 
