@@ -121,19 +121,20 @@ def run(args: argparse.Namespace) -> int:
             summary = grade_assignment(course, assignment, options, _say)
         folder = course.reports_dir(assignment)
         latest = Journal(folder / "journal.jsonl").latest()
-        entries = [latest[s] for s in sorted(latest) if not students or s in students]
+        entries = [latest[s] for s in sorted(latest)]   # the whole cohort, not just this run
         csv_path = export_grades(course, assignment, folder / "grades.csv", args.db_wait, _say)
         issues = write_issues(entries, folder / "issues.csv")
         feedback = []
         if not args.no_feedback:
-            fresh = set(summary.graded) if summary else {e["student"] for e in entries}
+            fresh = set(summary.graded) if summary else {
+                e["student"] for e in entries if not students or e["student"] in students}
             stale = [e for e in entries if e["student"] in fresh or not course.folder(
                 "feedback_directory", e["student"], assignment).is_dir()]
             feedback = generate_all(course, assignment, stale, args.workers, _say,
                                     progress=not args.quiet, wait_seconds=args.db_wait)
         report = None
         if not args.no_report:
-            report = build_report(course, assignment, notebooks, students)
+            report = build_report(course, assignment, notebooks)
             build_index(course)
     except (CourseError, CollectError, FileNotFoundError) as exc:
         _say(f"error: {exc}")

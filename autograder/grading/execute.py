@@ -98,7 +98,8 @@ class GradingClient(Execute):
         kc = await super().async_start_new_kernel_client()
         self.kernel_wait = time.perf_counter() - start
         code = probe.bootstrap_code(self.token, self.copy_from, self.workdir, self.job.watched)
-        reply = await self._silent(code, {"setup": probe.setup_expression(self.token)})
+        reply = await self._silent(code, {"setup": probe.setup_expression(self.token)},
+                                   timeout=READY_TIMEOUT)
         if reply is None or reply["content"].get("status") != "ok" or \
                 probe.expression_value(reply, "setup") != "ready":
             detail = "" if reply is None else reply["content"].get("evalue", "")

@@ -45,7 +45,8 @@ def test_a_real_stage_from_an_lms_zip_in_one_command(tmp_path):
                 if overrides is not None:
                     nb = _worked(nb, read_notebook(SOLUTIONS / STAGE / path.name), overrides)
                 zf.writestr(f"{student}/{path.name}", nbformat.writes(nb))
-    assert grade(root, assignment=STAGE, source=archive) == 0
+    assert grade(root, "--timeout", "600", "--cell-timeout", "120", assignment=STAGE,
+                 source=archive) == 0
     points = {}
     for path in sorted((SOLUTIONS / STAGE).glob("*.ipynb")):
         points.update({c.grade_id: c.points for c in graded_cells(read_notebook(path))
