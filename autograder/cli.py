@@ -39,7 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # `grade STAGE --workers 4 download.zip`: argparse cannot take the optional
+    # positional after options by itself.
+    if (extra and args.command == "grade" and args.submissions is None and len(extra) == 1
+            and not extra[0].startswith("-")):
+        args.submissions, extra = extra[0], []
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args)
     except FileNotFoundError as exc:

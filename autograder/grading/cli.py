@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     from .report import build_index, build_report
 
     try:
-        course = Course.open(find_course_root(getattr(args, "root", None)), args.db_url)
+        given = getattr(args, "root", None)
+        course = Course.open(given if given else find_course_root(None), args.db_url)
         assignment = args.assignment
         notebooks = retry_while_locked(lambda: course.ensure_assignment(assignment, _say),
                                        "reading the assignment", args.db_wait, _say)
