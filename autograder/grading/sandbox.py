@@ -239,7 +239,9 @@ class Slot:
 
     @classmethod
     def create(cls, capability: Capability) -> Slot:
-        base = Path(tempfile.mkdtemp(prefix="agk-"))   # short: socket paths are limited
+        # Short (socket paths are limited), and named after this process so that a
+        # later run can sweep the folders of a run that was killed.
+        base = Path(tempfile.mkdtemp(prefix=f"agk-{os.getpid()}-"))
         drop = capability.privileged and (capability.isolated or
                                           can_drop_privileges_unsandboxed())
         slot = cls(base, fresh_uid() if drop else None)
@@ -268,6 +270,23 @@ class Slot:
 
     def remove(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def sweep_stale_slots() -> int:
+    """Remove the sandbox folders of grading processes that no longer exist."""
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob("agk-*-*"):
+        try:
+            pid = int(folder.name.split("-")[1])
+            os.kill(pid, 0)
+        except ValueError:
+            continue
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+        except PermissionError:   # alive, someone else's
+            continue
+    return removed
 
 
 def kernel_command(capability: Capability, limits: Limits, slot: Slot, connection_file: str,

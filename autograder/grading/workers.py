@@ -103,6 +103,7 @@ def run_job(job: Job) -> Result:
 
 def _warm_up() -> None:
     """Import the heavy modules and build caches before the first job arrives."""
+    sandbox.sweep_stale_slots()
     sandbox.detect()
     sandbox.matplotlib_template()
 

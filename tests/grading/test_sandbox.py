@@ -116,3 +116,18 @@ def test_hidden_test_segments_are_split_at_the_markers():
     assert "hidden=True" in parts[1][1] and "after" in parts[2][1]
     assert split_hidden("check(f)", ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")) == [
         (False, "check(f)")]
+
+
+def test_the_folders_of_a_killed_run_are_swept(tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"agk-{dead.pid}-abc"
+    alive = tmp_path / f"agk-{os.getpid()}-def"
+    for folder in (stale, alive):
+        (folder / "ipc").mkdir(parents=True)
+    assert sandbox.sweep_stale_slots() == 1
+    assert not stale.exists() and alive.exists()
