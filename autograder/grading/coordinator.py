@@ -15,6 +15,7 @@ import queue
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .collect import Submission, find_submissions
 from .course import Course
@@ -26,6 +27,26 @@ from .sandbox import Limits, detect
 from .tamper import runtime_flags
 
 MAX_ATTEMPTS = 3   # a job whose worker crashed is sent again, then given up
+
+
+def trusted_digest(course: Course, assignment: str) -> str:
+    """A fingerprint of what student code must never change: this package's code and
+    the assignment's source and released notebooks."""
+    import hashlib
+
+    from .sandbox import PACKAGE_DIR
+
+    h = hashlib.sha256()
+    folders = [Path(PACKAGE_DIR), course.source_dir(assignment), course.release_dir(assignment)]
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+class IsolationBreach(RuntimeError):
+    """Unsandboxed student code changed the grader's own files."""
 
 
 @dataclass
@@ -145,7 +166,16 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
         in_flight += 1
         backend.submit(job, lambda j, f: done_queue.put((j, f)))
 
+    # Without a sandbox, student code can reach the grader's own files: check after every
+    # submission that it did not change them, and stop at once if it did.
+    tripwire = None if capability.isolated else trusted_digest(course, assignment)
+
     def finish(batch: _Batch) -> None:
+        if tripwire is not None and trusted_digest(course, assignment) != tripwire:
+            raise IsolationBreach(
+                f"while {batch.prepared.submission.student}'s submission ran without a sandbox, "
+                "the grader's own code or the assignment's notebooks changed. Grading stopped; "
+                "restore them (git checkout), then grade with bubblewrap installed.")
         prepared = batch.prepared
         sub = prepared.submission
         flags = list(prepared.flags)
@@ -234,7 +264,7 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
                 del batches[job.student]
                 finish(batch)
             fill_window()
-    except GradebookLocked as exc:
+    except (GradebookLocked, IsolationBreach) as exc:
         summary.stopped = str(exc)
     except KeyboardInterrupt:
         summary.stopped = ("interrupted: graded submissions are saved; run the same command "

@@ -19,9 +19,9 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap is not installed")]
 
 
-def grade(root, *extra):
+def grade(root, *extra, **options):
     """Grading only: these tests are about the gradebook and the journal."""
-    return grade_with_feedback(root, "--no-feedback", "--no-report", *extra)
+    return grade_with_feedback(root, "--no-feedback", "--no-report", *extra, **options)
 
 
 def _start(root):
@@ -111,3 +111,21 @@ def test_a_lock_that_outlasts_the_wait_stops_cleanly_and_the_next_run_resumes(tm
     got = scores(root)
     assert {s: got[s]["score"] for s in expected} == expected
     assert Counter(e["student"] for e in journal(root))["first"] == 1
+
+
+def test_without_a_sandbox_a_submission_that_changes_the_course_stops_the_batch(tmp_path,
+                                                                                  capsys):
+    root = synthetic.make_course(tmp_path / "course")
+    released = root / "curriculum" / "tiny" / "01_tiny.ipynb"
+    before = released.read_bytes()
+    attack = (f"try:\n    open({str(released)!r}, 'a').write(' ')\n"
+              "except OSError:\n    pass\n")
+    synthetic.make_submission(root, "mallory", {**synthetic.CORRECT,
+                                                "make_grid": synthetic.CORRECT["make_grid"]
+                                                + attack})
+    code = grade(root, "--sandbox", "off", workers=1)
+    changed = released.read_bytes() != before
+    assert code == (3 if changed else 0)
+    if changed:   # student code could write there (no sandbox, no other uid): caught
+        assert "Grading stopped" in capsys.readouterr().err
+        assert "mallory" not in {e["student"] for e in journal(root)}

@@ -29,7 +29,8 @@ def attempt(fn):
         return type(exc).__name__
 found["read_course"] = attempt(lambda: open(COURSE + "/gradebook.db").read())
 found["list_course"] = attempt(lambda: os.listdir(COURSE))
-found["write_package"] = attempt(lambda: open(PACKAGE + "/planted.py", "w"))
+if TRY_WRITE:   # only where it must fail: never plant a file in the real package
+    found["write_package"] = attempt(lambda: open(PACKAGE + "/planted.py", "w"))
 found["write_home"] = attempt(lambda: open(os.path.expanduser("~/notes.txt"), "w").write("x"))
 found["network"] = attempt(lambda: socket.create_connection(("1.1.1.1", 53), timeout=3))
 found["see_host_processes"] = len([p for p in os.listdir("/proc") if p.isdigit()])
@@ -37,10 +38,11 @@ print(json.dumps(found))
 '''
 
 
-def run_cells(course, code: str, mode: str = "auto", files=None) -> dict:
+def run_cells(course, code: str, mode: str = "auto", files=None,
+              try_write: bool = False) -> dict:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         f"COURSE = {str(course)!r}\nPACKAGE = {os.path.dirname(autograder.__file__)!r}\n"
-        + code)])
+        f"TRY_WRITE = {try_write}\n" + code)])
     limits = sandbox.Limits(notebook_seconds=60, cell_seconds=30, memory_mb=1500,
                             processes=50, disk_mb=64)
     job = Job("s", "a", "nb", nbformat.writes(nb), files or {}, limits, {},
@@ -70,7 +72,14 @@ def course(tmp_path):
 @pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap is not installed")
 def test_the_bubblewrap_sandbox_shows_only_the_students_own_files(course):
     assert sandbox.detect().isolated, sandbox.detect().warning
-    found = run_cells(course, PROBE, files={"data.csv": b"1,2\n"})
+    planted = os.path.join(os.path.dirname(autograder.__file__), "planted.py")
+    try:
+        found = run_cells(course, PROBE, files={"data.csv": b"1,2\n"}, try_write=True)
+    finally:
+        wrote = os.path.exists(planted)
+        if wrote:
+            os.remove(planted)
+    assert not wrote, "student code wrote into the package"
     assert found["files"] == ["data.csv"]
     assert found["read_course"] == "FileNotFoundError"
     assert found["list_course"] == "FileNotFoundError"
@@ -96,7 +105,6 @@ def test_without_a_sandbox_the_limits_and_scratch_folder_remain(course, monkeypa
     assert found["limits"][0] == 1500 * 2**20 and found["limits"][2] == 64 * 2**20
     if os.geteuid() == 0 and sandbox.can_drop_privileges_unsandboxed():
         assert found["uid"] != 0 and found["limits"][1] == 50
-        assert found["write_package"] == "PermissionError"
     elif os.geteuid() == 0:   # Python lives where other users cannot read it
         assert found["uid"] == 0 and "runs as root" in capability.warning
     else:   # the process limit would count the grader's own processes
