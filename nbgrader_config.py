@@ -25,3 +25,14 @@ c.Execute.interrupt_on_timeout = True
 # Learner copies: the stub every solution region becomes.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Feedback: nbgrader's own generate_feedback (formgrader's "generate feedback" button)
+# would show the hidden tests, the rubric copies in their regions (autograder/rubrics.py)
+# and the context a failing visible check quotes from them. HideHiddenTests removes all
+# of that; `autograder grade` uses the same preprocessor.
+c.GenerateFeedback.preprocessors = [
+    "autograder.grading.feedback.HideHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+c.HideHiddenTests.enforce_metadata = False

@@ -2,6 +2,9 @@
 
     autograder release [STAGE ...]   regenerate curriculum/ from solutions/ (all stages by default)
     autograder progress              where you stand across the curriculum (text, chart, HTML)
+    autograder grade STAGE [ZIP_OR_FOLDER]
+                                     grade a cohort: grades CSV, feedback and a cohort report
+                                     (docs/grading.md)
 """
 
 from __future__ import annotations
@@ -46,11 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     progress.add_argument("--no-files", action="store_true",
                           help="only print; write no chart or HTML page")
     progress.set_defaults(func=_progress)
+    from .grading.cli import add_parser as add_grade_parser
+
+    add_grade_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # `grade STAGE --workers 4 download.zip`: argparse cannot take the optional
+    # positional after options by itself.
+    if (extra and args.command == "grade" and args.submissions is None and len(extra) == 1
+            and not extra[0].startswith("-")):
+        args.submissions, extra = extra[0], []
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args)
     except FileNotFoundError as exc:

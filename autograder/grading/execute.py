@@ -1,0 +1,302 @@
+"""Execute one student notebook in a sandboxed kernel and return it (worker side).
+
+nbgrader's own ``Execute`` preprocessor does the cell-by-cell work; this
+subclass adds what grading a cohort needs:
+
+- a wall-time limit for the whole notebook (``Execute.timeout`` is per cell);
+- a cap on the output kept per cell, so 100 MB of prints cannot swamp the grader;
+- hidden tests run as their own segment of the test cell, so their outputs are
+  known and the feedback can drop them while keeping everything else;
+- an integrity probe before each graded test cell (:mod:`.probe`);
+- when the kernel dies or time runs out, every test cell that did not run gets
+  an error output (nbgrader would otherwise give an unrun test cell full marks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import secrets
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from nbgrader import utils as nbutils
+from nbgrader.preprocessors import Execute
+
+from . import probe
+from .jobs import FAILED, GRADED, PARTIAL, Job, Result
+from .kernel import SandboxKernelManager
+from .sandbox import Capability, Limits, Slot
+
+READY_TIMEOUT = 60      # seconds for a kernel to answer its first message
+PROBE_TIMEOUT = 10
+
+
+class SetupError(RuntimeError):
+    """The sandbox or the kernel could not be set up (not the student's fault)."""
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    return cell.cell_type == "code" and nbutils.is_grade(cell) and not nbutils.is_solution(cell)
+
+
+def split_hidden(source: str, markers: tuple[str, str]) -> list[tuple[bool, str]]:
+    """[(hidden, source), ...]: the cell cut at its hidden-test markers."""
+    begin, end = markers
+    parts: list[tuple[bool, list[str]]] = [(False, [])]
+    for line in source.split("\n"):
+        if begin in line:
+            parts.append((True, [line]))
+        elif end in line and parts[-1][0]:
+            parts[-1][1].append(line)
+            parts.append((False, []))
+        else:
+            parts[-1][1].append(line)
+    return [(hidden, "\n".join(lines)) for hidden, lines in parts if "\n".join(lines).strip()]
+
+
+def error_output(ename: str, message: str) -> NotebookNode:
+    return nbformat.v4.new_output("error", ename=ename, evalue=message,
+                                  traceback=[f"{ename}: {message}"])
+
+
+def _output_size(output: NotebookNode) -> int:
+    if output.get("output_type") == "stream":
+        return len(output.get("text", ""))
+    if output.get("output_type") == "error":
+        return sum(len(t) for t in output.get("traceback", [])) + len(output.get("evalue", ""))
+    return sum(len(v) if isinstance(v, str) else len(str(v))
+               for v in output.get("data", {}).values())
+
+
+class GradingClient(Execute):
+    """nbgrader's Execute, with output caps, hidden segments and integrity probes."""
+
+    def setup(self, nb: NotebookNode, km: SandboxKernelManager, job: Job, token: str,
+              copy_from: str, workdir: str) -> None:
+        NotebookClient.__init__(self, nb, km)  # as nbconvert's preprocess() does
+        self.job = job
+        self.token = token
+        self.copy_from = copy_from
+        self.workdir = workdir
+        self.current_index = -1
+        self.probe_findings: list[str] = []
+        self.events: list[str] = []
+        self.kernel_wait = 0.0
+        self.ready = asyncio.Event()
+        self._cell_bytes: dict[int, int] = {}
+        self._cut: set[int] = set()
+        self.output_limit = int(job.limits.output_mb * 1024 * 1024)
+
+    # -- kernel set-up ----------------------------------------------------------
+    async def async_start_new_kernel_client(self):
+        start = time.perf_counter()
+        kc = await super().async_start_new_kernel_client()
+        self.kernel_wait = time.perf_counter() - start
+        code = probe.bootstrap_code(self.token, self.copy_from, self.workdir, self.job.watched)
+        reply = await self._silent(code, {"setup": probe.setup_expression(self.token)},
+                                   timeout=READY_TIMEOUT)
+        if reply is None or reply["content"].get("status") != "ok" or \
+                probe.expression_value(reply, "setup") != "ready":
+            detail = "" if reply is None else reply["content"].get("evalue", "")
+            raise SetupError(f"the sandbox could not be prepared ({detail or 'no reply'})")
+        self.ready.set()
+        return kc
+
+    async def _silent(self, code: str, expressions: dict[str, str],
+                      timeout: float = PROBE_TIMEOUT) -> dict | None:
+        """Run trusted code without a trace in the notebook; its execute_reply."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False,
+                                 user_expressions=expressions, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                msg = await self.kc.shell_channel.get_msg(timeout=0.5)
+            except Exception:  # queue.Empty: nothing yet
+                if not await self.km.is_alive():
+                    raise DeadKernelError("Kernel died") from None
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+        return None
+
+    # -- cells --------------------------------------------------------------------
+    async def async_execute_cell(self, cell, cell_index, execution_count=None,
+                                 store_history=True):
+        self.current_index = cell_index
+        if not is_test_cell(cell) or not cell.source.strip():
+            return await super().async_execute_cell(cell, cell_index, execution_count,
+                                                    store_history)
+        await self._probe(cell_index)
+        segments = split_hidden(cell.source, self.job.hidden_markers)
+        if len(segments) == 1 and not segments[0][0]:
+            return await super().async_execute_cell(cell, cell_index, execution_count,
+                                                    store_history)
+        outputs, hidden_outputs = [], []
+        part = cell
+        for hidden, source in segments:
+            part = copy.deepcopy(cell)
+            part.source = source
+            await super().async_execute_cell(part, cell_index, execution_count, store_history)
+            if hidden:
+                hidden_outputs += range(len(outputs), len(outputs) + len(part.outputs))
+            outputs += part.outputs
+            if any(o.output_type == "error" for o in part.outputs):
+                break
+        cell.outputs = outputs
+        cell.execution_count = part.get("execution_count")
+        cell.metadata.setdefault("autograder", {})["hidden_outputs"] = hidden_outputs
+        self.nb.cells[cell_index] = cell
+        return cell
+
+    async def _probe(self, cell_index: int) -> None:
+        reply = await self._silent("", {"probe": probe.probe_expression(self.token)})
+        if reply is None:   # the kernel is still busy with an earlier cell
+            self.events.append(f"the integrity check before cell {cell_index} got no answer "
+                               "(the kernel was busy)")
+            return
+        findings = probe.parse_probe_reply(reply)
+        if findings is None:
+            self.probe_findings.append(f"cell {cell_index}: the integrity probe was disabled")
+        else:
+            self.probe_findings += [f"cell {cell_index}: {f}" for f in findings]
+
+    def output(self, outs, msg, display_id, cell_index):
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is None or not outs or outs[-1] is not out:
+            return out
+        used = self._cell_bytes.get(cell_index, 0) + _output_size(out)
+        self._cell_bytes[cell_index] = used
+        if used > self.output_limit:
+            outs.pop()
+            if cell_index not in self._cut:
+                self._cut.add(cell_index)
+                mb = self.job.limits.output_mb
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stdout",
+                    text=f"\n[output cut by the grader: this cell printed more than {mb:g} MB]\n"))
+                self.events.append(f"the output of cell {cell_index} was cut at {mb:g} MB")
+            return None
+        return out
+
+
+def mark_not_run(nb: NotebookNode, after: int, ename: str, message: str) -> int:
+    """Give every test cell after `after` an error output; return how many."""
+    count = 0
+    for index, cell in enumerate(nb.cells):
+        if index > after and is_test_cell(cell):
+            cell.outputs = [error_output(ename, message)]
+            count += 1
+    return count
+
+
+async def start_kernel(capability: Capability, limits: Limits, forbidden: list[str],
+                       mpl_template: str | None) -> SandboxKernelManager:
+    """Launch a sandboxed kernel (it boots in the background)."""
+    slot = Slot.create(capability)
+    km = SandboxKernelManager(capability, limits, slot, forbidden, mpl_template)
+    try:
+        await km.start_in_sandbox()
+    except Exception:
+        slot.remove()
+        raise
+    return km
+
+
+async def stop_kernel(km: SandboxKernelManager) -> None:
+    try:
+        await km.shutdown_kernel(now=True)
+    except Exception:  # already gone
+        pass
+    km.slot.remove()
+
+
+def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        target = (folder / name).resolve()
+        if not str(target).startswith(str(folder.resolve())):
+            continue  # no writing outside the folder
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        target.chmod(0o644)
+
+
+def _death_reason(km: SandboxKernelManager) -> str:
+    status = km.exit_status()
+    log = km.launch_log()
+    if status is not None and status < 0:
+        what = f"killed by signal {-status}"
+    elif status is not None and status >= 128:
+        what = f"killed by signal {status - 128}"
+    elif status is not None:
+        what = f"exited with status {status}"
+    else:
+        what = "stopped answering"
+    return what + (f" ({log})" if log else "")
+
+
+async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability,
+                      worker: str = "") -> Result:
+    """Run `job`'s notebook in the already started kernel `km`, then kill the kernel."""
+    result = Result(job.student, job.assignment, job.notebook, GRADED, worker=worker,
+                    sandbox="bubblewrap" if capability.isolated else "fallback (not isolated)")
+    nb = nbformat.reads(job.notebook_json, as_version=4)
+    _write_files(km.slot.files, job.files)
+    client = GradingClient(timeout=max(1, int(job.limits.cell_seconds)),
+                           interrupt_on_timeout=True, allow_errors=True,
+                           startup_timeout=READY_TIMEOUT, iopub_timeout=10,
+                           raise_on_iopub_timeout=False, shutdown_kernel="immediate")
+    client.setup(nb, km, job, secrets.token_hex(8), km.slot.submission(capability),
+                 km.slot.workdir(capability))
+    start = time.perf_counter()
+    timed_out = False
+
+    async def watchdog() -> None:
+        # The clock starts when the kernel is ready. At the limit the sandbox is
+        # killed, and nbclient then reports a dead kernel.
+        nonlocal timed_out
+        await client.ready.wait()
+        await asyncio.sleep(job.limits.notebook_seconds)
+        timed_out = True
+        km.kill_now()
+
+    dog = asyncio.ensure_future(watchdog())
+    try:
+        await asyncio.wait_for(client.async_execute(),
+                               timeout=job.limits.notebook_seconds + READY_TIMEOUT + 30)
+    except (DeadKernelError, RuntimeError, SetupError, TimeoutError) as exc:
+        where = client.current_index
+        if timed_out or isinstance(exc, TimeoutError):
+            result.status = PARTIAL
+            result.reason = (f"the notebook ran out of its {job.limits.notebook_seconds:g} s "
+                             f"time limit in cell {where}")
+            if where >= 0 and nb.cells[where].cell_type == "code":
+                nb.cells[where].setdefault("outputs", []).append(
+                    error_output("TimeLimit", result.reason))
+            mark_not_run(nb, where, "NotRun", "not run: the notebook ran out of time before "
+                                              "this cell")
+        elif where < 0 or isinstance(exc, SetupError):
+            result.status = FAILED
+            detail = str(exc) if isinstance(exc, SetupError) else _death_reason(km)
+            result.reason = f"the kernel could not start: {detail}"
+        else:
+            result.status = PARTIAL
+            result.reason = f"the kernel died while running cell {where}: {_death_reason(km)}"
+            cell = nb.cells[where]
+            if cell.cell_type == "code":
+                cell.setdefault("outputs", []).append(error_output("KernelDied", result.reason))
+            mark_not_run(nb, where, "NotRun", "not run: the kernel died in an earlier cell")
+    finally:
+        dog.cancel()
+        result.seconds = time.perf_counter() - start - client.kernel_wait
+        result.kernel_wait = client.kernel_wait
+        await stop_kernel(km)
+    result.events = client.events
+    result.probe = client.probe_findings
+    if result.status != FAILED:
+        result.notebook_json = nbformat.writes(nb)
+    return result

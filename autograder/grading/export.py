@@ -1,0 +1,59 @@
+"""The grades CSV (nbgrader's own export) and the list of submissions that need a look."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .course import Course
+from .gradebook import retry_while_locked
+
+
+def export_grades(course: Course, assignment: str, path: Path, wait_seconds: float = 600.0,
+                  say=print) -> Path:
+    """nbgrader's CSV export, for this assignment only."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    def export():
+        plugin = CsvExportPlugin(config=course.config)
+        plugin.to = str(path)
+        plugin.assignment = [assignment]
+        with Gradebook(course.db_url, course.course_id) as gb:
+            plugin.export(gb)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    retry_while_locked(export, "exporting the grades", wait_seconds, say)
+    return path
+
+
+ISSUE_FIELDS = ["student", "notebook", "what", "severity", "detail", "score", "max_score"]
+
+
+def issue_rows(entries: list[dict]) -> list[dict]:
+    """One row per problem: a notebook not graded or cut short, tampering, a cut output."""
+    rows = []
+    for entry in entries:
+        base = {"student": entry["student"], "score": entry.get("score"),
+                "max_score": entry.get("max_score")}
+        for name, info in sorted(entry.get("notebooks", {}).items()):
+            if info.get("status") in ("failed", "partial"):
+                what = "not graded" if info["status"] == "failed" else "stopped early"
+                rows.append({**base, "notebook": name, "what": what, "severity": "score",
+                             "detail": info.get("reason") or ""})
+        for flag in entry.get("flags", []):
+            rows.append({**base, "notebook": flag["notebook"], "what": flag["kind"],
+                         "severity": flag["severity"], "detail": flag["detail"]})
+        for event in entry.get("events", []):
+            rows.append({**base, "notebook": "", "what": "note", "severity": "info",
+                         "detail": event})
+    return rows
+
+
+def write_issues(entries: list[dict], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, ISSUE_FIELDS)
+        writer.writeheader()
+        writer.writerows(issue_rows(entries))
+    return path

@@ -1,0 +1,215 @@
+"""The gradebook's single writer: save one graded submission with nbgrader's own code.
+
+Only the coordinator process writes. For each returned notebook it runs the
+rest of nbgrader's autograde pipeline (everything after Execute: IgnorePattern,
+ClearMetadata, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+CheckCellMetadata) and writes nbgrader's autograded/ folder. Notebooks that
+could not run get 0 on every cell, with the reason as nbgrader's automatic
+comment, so a failed re-grade never leaves stale scores behind. Notebooks with
+``untrusted`` tampering get 0 on their test cells and are marked for manual
+review.
+
+A locked database (formgrader, a sqlite3 shell, another grader) is waited out:
+the whole save is retried until the lock goes away or `wait_seconds` pass.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import nbformat
+
+from .collect import Submission
+from .course import Course
+from .jobs import FAILED, Result
+from .tamper import UNTRUSTED, Flag
+
+DIAGNOSIS = re.compile(r"Diagnosis \(([^)]+)\)")
+
+
+class GradebookLocked(RuntimeError):
+    """The gradebook stayed locked for longer than we were allowed to wait."""
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return ("database is locked" in text or "database table is locked" in text
+            or "lock timeout" in text or "could not obtain lock" in text
+            or "deadlock detected" in text)
+
+
+def retry_while_locked(action, what: str, wait_seconds: float, say):
+    """Run `action()`; while the database is locked, wait and try again."""
+    deadline = time.monotonic() + wait_seconds
+    delay, warned = 0.5, False
+    while True:
+        try:
+            return action()
+        except Exception as exc:
+            if not is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise GradebookLocked(
+                    f"the gradebook was still locked after {wait_seconds:g} s while {what}. "
+                    "Close whatever holds it (formgrader, a sqlite3 shell) and run the same "
+                    "command again: graded submissions are kept, the rest will be graded."
+                ) from exc
+            if not warned:
+                say(f"the gradebook is locked by another program (formgrader? a sqlite3 "
+                    f"shell?); waiting for it while {what} (up to {wait_seconds:g} s)")
+                warned = True
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def cell_outcomes(nb: nbformat.NotebookNode) -> dict[str, dict]:
+    """grade_id -> the check and diagnoses its failure named (from the error output)."""
+    found = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        text = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                text.append(f"{output.get('ename', '')}: {output.get('evalue', '')}")
+        message = "\n".join(text)
+        first = message.split("\n", 1)[0]
+        check = first.split(": ", 2)[1] if message.startswith("AssertionError: ") and \
+            first.count(": ") >= 2 else None
+        found[meta["grade_id"]] = {"error": first[:200] if message else None,
+                                   "check": check,
+                                   "diagnoses": DIAGNOSIS.findall(message)}
+    return found
+
+
+class GradebookWriter:
+    def __init__(self, course: Course, assignment: str, notebooks: list[str],
+                 test_cells: dict[str, set[str]], *, wait_seconds: float = 600.0, say=print):
+        from nbconvert.preprocessors import ClearMetadataPreprocessor
+        from nbgrader.preprocessors import (
+            AssignLatePenalties,
+            CheckCellMetadata,
+            IgnorePattern,
+            LimitOutput,
+            SaveAutoGrades,
+        )
+
+        self.course = course
+        self.assignment = assignment
+        self.notebooks = notebooks
+        self.test_cells = test_cells            # notebook -> grade ids of test cells
+        self.wait_seconds = wait_seconds
+        self.say = say
+        config = course.config
+        clear = ClearMetadataPreprocessor(config=config)
+        clear.preserve_cell_metadata_mask = set(clear.preserve_cell_metadata_mask) | {
+            "nbgrader", "autograder"}
+        self.post = [IgnorePattern(config=config), clear, LimitOutput(config=config),
+                     SaveAutoGrades(config=config), AssignLatePenalties(config=config),
+                     CheckCellMetadata(config=config)]
+
+    def save(self, submission: Submission, results: dict[str, Result],
+             flags: list[Flag]) -> dict:
+        """Commit one submission; return its scores per notebook and cell."""
+        return retry_while_locked(lambda: self._save(submission, results, flags),
+                                  f"saving {submission.student}'s grades", self.wait_seconds,
+                                  self.say)
+
+    def _save(self, submission: Submission, results: dict[str, Result],
+              flags: list[Flag]) -> dict:
+        from nbgrader.api import Gradebook
+
+        student, assignment = submission.student, self.assignment
+        timestamp = self.course.coursedir.get_existing_timestamp(str(submission.folder))
+        with Gradebook(self.course.db_url, self.course.course_id) as gb:
+            gb.update_or_create_student(student)
+            if timestamp is not None:
+                gb.update_or_create_submission(assignment, student, timestamp=timestamp)
+            else:
+                gb.update_or_create_submission(assignment, student)
+        dest = self.course.folder("autograded_directory", student, assignment)
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        graded = {f"{name}.ipynb" for name in self.notebooks}
+        for name, path in submission.files.items():
+            if name not in graded:
+                target = dest / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, target)
+        if (submission.folder / "timestamp.txt").is_file():
+            shutil.copy(submission.folder / "timestamp.txt", dest / "timestamp.txt")
+
+        cells: dict[str, dict] = {}
+        for notebook in self.notebooks:
+            result = results.get(notebook)
+            if result is not None and result.notebook_json is not None:
+                nb = nbformat.reads(result.notebook_json, as_version=4)
+                resources = {"nbgrader": {"notebook": notebook, "assignment": assignment,
+                                          "student": student,
+                                          "db_url": self.course.db_url}}
+                for preprocessor in self.post:
+                    nb, resources = preprocessor(nb, resources)
+                nbformat.write(nb, str(dest / f"{notebook}.ipynb"))
+                cells.update({f"{notebook}/{gid}": outcome
+                              for gid, outcome in cell_outcomes(nb).items()})
+            else:
+                reason = result.reason if result is not None else "not graded"
+                self._zero(notebook, student, f"Not graded: {reason}")
+        untrusted = {f.notebook for f in flags if f.severity == UNTRUSTED}
+        for notebook in untrusted:
+            self._hold_for_review(notebook, student)
+        return self._summary(student, cells, results)
+
+    def _zero(self, notebook: str, student: str, comment: str) -> None:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.course.db_url, self.course.course_id) as gb:
+            sub = gb.find_submission_notebook(notebook, self.assignment, student)
+            for grade in sub.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+            for note in sub.comments:
+                note.auto_comment = comment
+            gb.db.commit()
+
+    def _hold_for_review(self, notebook: str, student: str) -> None:
+        from nbgrader.api import Gradebook
+
+        tests = self.test_cells.get(notebook, set())
+        with Gradebook(self.course.db_url, self.course.course_id) as gb:
+            sub = gb.find_submission_notebook(notebook, self.assignment, student)
+            for grade in sub.grades:
+                if grade.name in tests:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = True
+            gb.db.commit()
+
+    def _summary(self, student: str, cells: dict[str, dict],
+                 results: dict[str, Result]) -> dict:
+        from nbgrader.api import Gradebook
+
+        summary = {"notebooks": {}, "cells": {}}
+        with Gradebook(self.course.db_url, self.course.course_id) as gb:
+            submission = gb.find_submission(self.assignment, student)
+            summary["score"] = float(submission.score)
+            summary["max_score"] = float(submission.max_score)
+            summary["needs_manual_grade"] = bool(submission.needs_manual_grade)
+            for sub_nb in submission.notebooks:
+                result = results.get(sub_nb.name)
+                summary["notebooks"][sub_nb.name] = {
+                    "score": float(sub_nb.score), "max_score": float(sub_nb.max_score),
+                    "status": result.status if result else FAILED,
+                    "reason": result.reason if result else "not graded"}
+                for grade in sub_nb.grades:
+                    key = f"{sub_nb.name}/{grade.name}"
+                    entry = {"score": None if grade.score is None else float(grade.score),
+                             "max_score": float(grade.max_score),
+                             "auto": grade.name in self.test_cells.get(sub_nb.name, set()),
+                             "needs_manual_grade": bool(grade.needs_manual_grade)}
+                    entry.update(cells.get(key, {}))
+                    summary["cells"][key] = entry
+        return summary

@@ -1,0 +1,94 @@
+"""Whole cohorts end to end: a real stage from a zip, 500 generated students, and Dask."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import time
+import zipfile
+
+import nbformat
+import pytest
+from helpers import HAS_BWRAP, cohort, grade, journal, scores
+from nbfiles import SOLUTIONS
+
+from autograder.grading import synthetic
+from autograder.notebooks import graded_cells, nbgrader_meta, read_notebook
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap is not installed")]
+
+STAGE = "00_orientation"
+MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.M)
+
+
+def _worked(release_nb, source_nb, overrides=None):
+    """A learner copy with the source's solutions filled in (markers removed)."""
+    solutions = {nbgrader_meta(c)["grade_id"]: c.source for c in source_nb.cells
+                 if nbgrader_meta(c).get("solution")}
+    answers = {gid: MARKERS.sub("", src) for gid, src in solutions.items()}
+    answers.update(overrides or {})
+    return synthetic.fill(release_nb, answers)
+
+
+def test_a_real_stage_from_an_lms_zip_in_one_command(tmp_path):
+    """The README's path: a zip of submissions in, grades CSV, feedback and a report out."""
+    root = synthetic.make_course(tmp_path / "course", stages={}, copy_stages=[STAGE])
+    release = root / "curriculum" / STAGE
+    wrong = {"row_means": "def row_means(a):\n    return a.mean(axis=0)\n"}
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for student, overrides in (("alice", {}), ("bob", None), ("carol", wrong)):
+            for path in sorted(release.glob("*.ipynb")):
+                nb = read_notebook(path)
+                if overrides is not None:
+                    nb = _worked(nb, read_notebook(SOLUTIONS / STAGE / path.name), overrides)
+                zf.writestr(f"{student}/{path.name}", nbformat.writes(nb))
+    assert grade(root, "--timeout", "600", "--cell-timeout", "120", assignment=STAGE,
+                 source=archive) == 0
+    points = {}
+    for path in sorted((SOLUTIONS / STAGE).glob("*.ipynb")):
+        points.update({c.grade_id: c.points for c in graded_cells(read_notebook(path))
+                       if c.kind == "tests"})
+    total = sum(points.values())
+    got = scores(root, STAGE)
+    assert got["alice"]["score"] == total
+    assert got["bob"]["score"] == 0
+    assert got["carol"]["score"] == total - points["row_means_test"]
+    assert got["carol"]["cells"]["row_means_test"][0] == 0
+    reports = root / "reports" / STAGE
+    assert (reports / "grades.csv").read_text().count("\n") == 4
+    assert "mean over the wrong axis" in (reports / "report.html").read_text()
+    for student in ("alice", "bob", "carol"):
+        for path in release.glob("*.ipynb"):
+            page = (root / "feedback" / student / STAGE / f"{path.stem}.html").read_text()
+            assert "BEGIN HIDDEN TESTS" not in page
+    assert not [e for e in journal(root, STAGE) if e["flags"]], "honest work was flagged"
+    shutil.rmtree(root / "feedback")
+
+
+def test_a_cohort_of_500_students(tmp_path, record_property):
+    root = synthetic.make_course(tmp_path / "course")
+    expected = cohort(root, 500)
+    start = time.perf_counter()
+    assert grade(root, workers=2) == 0
+    seconds = time.perf_counter() - start
+    record_property("seconds_for_500", round(seconds, 1))
+    print(f"\n500 students graded, with feedback and report, in {seconds:.0f} s")
+    got = scores(root)
+    assert {s: got[s]["score"] for s in expected} == expected
+    assert len(journal(root)) == 500
+    assert len(list((root / "feedback").glob("*/tiny/01_tiny.html"))) == 500
+    assert "500 students graded" in (root / "reports" / "tiny" / "report.html").read_text()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                    reason="the grading extras (dask, distributed) are not installed")
+def test_a_dask_cluster_runs_the_same_jobs(tmp_path):
+    root = synthetic.make_course(tmp_path / "course")
+    expected = cohort(root, 6)
+    assert grade(root, "--dask", "local", workers=2) == 0
+    got = scores(root)
+    assert {s: got[s]["score"] for s in expected} == expected
+    assert all(e["sandbox"] == ["bubblewrap"] for e in journal(root))
