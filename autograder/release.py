@@ -20,14 +20,18 @@ class ReleaseError(RuntimeError):
 
 
 def find_course_root(start: str | Path | None = None) -> Path:
-    """The nearest folder at or above `start` (default: cwd) holding nbgrader_config.py
-    and solutions/; else the folder this package was installed from."""
+    """The nearest folder at or above `start` holding nbgrader_config.py and solutions/.
+
+    Without `start`, the search begins at the current folder and falls back to the
+    folder this package was installed from. A `start` given explicitly must be (in)
+    a course: falling back to another course would act on the wrong one.
+    """
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "nbgrader_config.py").is_file() and (folder / "solutions").is_dir():
             return folder
     package_parent = Path(__file__).resolve().parent.parent
-    if (package_parent / "nbgrader_config.py").is_file():
+    if start is None and (package_parent / "nbgrader_config.py").is_file():
         return package_parent
     raise FileNotFoundError("no course here: run this inside the repository "
                             "(a folder with nbgrader_config.py and solutions/)")

@@ -38,6 +38,14 @@ def test_curriculum_is_what_nbgrader_generates(stage, tmp_path):
             assert fresh.read_bytes() == ours.read_bytes(), f"curriculum/{name} differs"
 
 
+def test_an_explicit_root_that_is_not_a_course_is_an_error(tmp_path):
+    from autograder.release import find_course_root
+
+    with pytest.raises(FileNotFoundError, match="no course here"):
+        find_course_root(tmp_path)
+    assert find_course_root(ROOT / "solutions") == ROOT
+
+
 def test_release_of_an_unknown_stage_is_a_clear_error(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
     (tmp_path / "solutions").mkdir()
