@@ -27,3 +27,9 @@ if _bindir not in os.environ.get("PATH", "").split(os.pathsep):
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the longest tests first: with pytest-xdist, the worker that takes one starts at
+    once and the other workers share the rest, instead of everyone waiting at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("longest") is None)

@@ -82,8 +82,8 @@ def test_start_gives_the_server_the_learner_config(tmp_path):
         ext: False for ext in jupyter.SERVER_EXTENSIONS_OFF["learner"]}
 
 
-def test_learner_guide_has_the_badge_and_the_binder_warning():
-    guide = (ROOT / "docs" / "learner.md").read_text()
+def test_readme_has_the_badge_and_the_binder_warning():
+    guide = (ROOT / "README.md").read_text()
     assert "https://mybinder.org/badge_logo.svg" in guide
     assert "urlpath=lab/tree/workspace/00_orientation/01_how_this_works.ipynb" in guide
     assert "temporary" in guide and "Download" in guide

@@ -74,3 +74,13 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     assert "python3 manage.py lab" in readme and "python3 manage.py test" in readme
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python3 manage.py test" in ci
+
+
+def test_readme_stage_table_agrees_with_the_stages():
+    """The README's folders and hours are the ones stage 00 plans with (autograder.stages)."""
+    from autograder.stages import STAGES
+
+    rows = re.findall(r"^\| (\d\d) \| `([^`]+)` \| [^|]+ \| ~(\d+) \|$",
+                      (ROOT / "README.md").read_text(), re.M)
+    assert [(folder, int(hours)) for _, folder, hours in rows] == [
+        (s.folder, s.hours) for s in STAGES]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .collect import Submission, find_submissions
 from .course import Course
-from .gradebook import GradebookLocked, GradebookWriter, retry_while_locked
+from .gradebook import GradebookLocked, GradebookWriter, retry_while_locked, shared_engines
 from .jobs import FAILED, Job, Result
 from .journal import Journal
 from .prepare import Prepared, Preparer
@@ -239,31 +239,33 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
                 submit(job)
 
     try:
-        fill_window()
-        while batches or pending:
-            try:
-                job, future = done_queue.get(timeout=0.5)
-            except queue.Empty:
-                bar.refresh()
-                continue
-            in_flight -= 1
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - the worker itself crashed
-                attempts[job.key] = attempts.get(job.key, 1) + 1
-                if attempts[job.key] <= MAX_ATTEMPTS:
-                    submit(job)
-                    continue
-                result = Result(job.student, job.assignment, job.notebook, FAILED,
-                                reason=f"the grading worker failed {MAX_ATTEMPTS} times "
-                                       f"({type(exc).__name__}: {exc})")
-            batch = batches[job.student]
-            batch.results[job.notebook] = result
-            batch.waiting -= 1
-            if batch.waiting == 0:
-                del batches[job.student]
-                finish(batch)
+        with shared_engines():
+            # one engine per gradebook URL for the whole batch (see shared_engines)
             fill_window()
+            while batches or pending:
+                try:
+                    job, future = done_queue.get(timeout=0.5)
+                except queue.Empty:
+                    bar.refresh()
+                    continue
+                in_flight -= 1
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - the worker itself crashed
+                    attempts[job.key] = attempts.get(job.key, 1) + 1
+                    if attempts[job.key] <= MAX_ATTEMPTS:
+                        submit(job)
+                        continue
+                    result = Result(job.student, job.assignment, job.notebook, FAILED,
+                                    reason=f"the grading worker failed {MAX_ATTEMPTS} times "
+                                           f"({type(exc).__name__}: {exc})")
+                batch = batches[job.student]
+                batch.results[job.notebook] = result
+                batch.waiting -= 1
+                if batch.waiting == 0:
+                    del batches[job.student]
+                    finish(batch)
+                fill_window()
     except (GradebookLocked, IsolationBreach) as exc:
         summary.stopped = str(exc)
     except KeyboardInterrupt:

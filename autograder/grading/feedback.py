@@ -24,6 +24,8 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests
 
+from .gradebook import shared_engines
+
 _EXPORTER = None
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _SOURCE_LINE = re.compile(r"^\s*(?:-*>\s*)?\d+\s?(?P<code>.*)$")  # "----> 2 check(x)"
@@ -152,6 +154,11 @@ def _write_student_feedback(course_root: str, db_url: str, assignment: str, stud
     return written
 
 
+def _share_engines_for_good() -> None:
+    """Pool initializer: this process reuses one gradebook engine (see shared_engines)."""
+    shared_engines().__enter__()
+
+
 def generate_all(course, assignment: str, entries: list[dict], workers: int,
                  say=print, progress: bool = True, wait_seconds: float = 600.0) -> list[Path]:
     """Feedback for every journal entry given, over local processes."""
@@ -171,12 +178,14 @@ def generate_all(course, assignment: str, entries: list[dict], workers: int,
     written: list[Path] = []
     bar = tqdm(total=len(tasks), unit="student", desc="feedback", disable=not progress)
     if workers <= 1 or len(tasks) < 4:
-        for task in tasks:
-            written += [Path(p) for p in write_student_feedback(*task)]
-            bar.update(1)
+        with shared_engines():
+            for task in tasks:
+                written += [Path(p) for p in write_student_feedback(*task)]
+                bar.update(1)
     else:
         with concurrent.futures.ProcessPoolExecutor(
-                min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn")) as pool:
+                min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
+                initializer=_share_engines_for_good) as pool:
             futures = [pool.submit(write_student_feedback, *task) for task in tasks]
             for future in concurrent.futures.as_completed(futures):
                 written += [Path(p) for p in future.result()]

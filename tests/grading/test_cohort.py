@@ -68,6 +68,7 @@ def test_a_real_stage_from_an_lms_zip_in_one_command(tmp_path):
     shutil.rmtree(root / "feedback")
 
 
+@pytest.mark.longest
 def test_a_cohort_of_500_students(tmp_path, record_property):
     root = synthetic.make_course(tmp_path / "course")
     expected = cohort(root, 500)
