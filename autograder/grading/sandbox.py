@@ -332,14 +332,16 @@ def kernel_command(capability: Capability, limits: Limits, slot: Slot, connectio
         args.extend([flag, source, dest])
 
     args += _root_binds()
-    for path in system_paths(forbidden):
-        bind("--ro-bind", path, path)
-    for name in ("passwd", "group", "hosts"):
-        bind("--ro-bind", str(slot.etc / name), f"/etc/{name}")
+    # The private /tmp and home first: Python, or this repository, may live under /tmp
+    # (a clone in /tmp/...), and a tmpfs mounted after binding them would hide them.
     args += ["--proc", "/proc", "--dev", "/dev",
              "--size", disk, "--tmpfs", "/tmp",
              "--size", disk, "--tmpfs", HOME]
     made.update({"/tmp", "/home", HOME})
+    for path in system_paths(forbidden):
+        bind("--ro-bind", path, path)
+    for name in ("passwd", "group", "hosts"):
+        bind("--ro-bind", str(slot.etc / name), f"/etc/{name}")
     bind("--ro-bind", str(slot.files), SUBMISSION)
     bind("--bind", str(slot.ipc), str(slot.ipc))
     if mpl_template:

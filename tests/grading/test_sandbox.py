@@ -139,3 +139,29 @@ def test_the_folders_of_a_killed_run_are_swept(tmp_path, monkeypatch):
         (folder / "ipc").mkdir(parents=True)
     assert sandbox.sweep_stale_slots() == 1
     assert not stale.exists() and alive.exists()
+
+
+@pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap is not installed")
+def test_python_and_the_package_stay_visible_when_they_live_under_tmp(tmp_path, monkeypatch):
+    """A clone in /tmp/...: the sandbox's private /tmp must not hide the .venv and package."""
+    import subprocess
+
+    capability = sandbox.detect()
+    assert capability.isolated, capability.warning
+    venv = tmp_path / "clone" / ".venv"
+    venv.mkdir(parents=True)
+    (venv / "marker").write_text("visible")
+    assert str(venv).startswith("/tmp/")
+    original = sandbox.system_paths
+    monkeypatch.setattr(sandbox, "system_paths", lambda forbidden: [*original(forbidden),
+                                                                   str(venv)])
+    slot = sandbox.Slot.create(capability)
+    try:
+        args = sandbox.kernel_command(capability, sandbox.Limits(), slot, "unused.json", [],
+                                      [], None)
+        args = args[:args.index("--") + 1] + ["/bin/cat", str(venv / "marker")]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    finally:
+        slot.remove()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "visible"
