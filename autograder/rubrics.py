@@ -188,11 +188,28 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Copy answer-cell rubrics into the hidden "
                                                  "part of the test cell before them.")
     parser.add_argument("command", choices=("sync", "check"))
-    parser.add_argument("notebooks", nargs="+")
+    parser.add_argument("notebooks", nargs="+",
+                        help="notebooks, or folders to search for them (e.g. solutions/)")
     args = parser.parse_args(argv)
     status = 0
-    for path in map(Path, args.notebooks):
-        nb = nbformat.read(str(path), as_version=4)
+    paths: list[Path] = []
+    for given in map(Path, args.notebooks):
+        if given.is_dir():
+            paths += sorted(p for p in given.rglob("*.ipynb")
+                            if ".ipynb_checkpoints" not in p.parts)
+        elif given.is_file():
+            paths.append(given)
+        else:
+            print(f"{given}: no such notebook or folder", file=sys.stderr)
+            status = 1
+    for path in paths:
+        try:
+            nb = nbformat.read(str(path), as_version=4)
+        except Exception as exc:  # noqa: BLE001 - any unreadable file: say which and go on
+            print(f"{path}: not a readable notebook ({type(exc).__name__}: {exc})",
+                  file=sys.stderr)
+            status = 1
+            continue
         try:
             if args.command == "sync":
                 if sync(nb):

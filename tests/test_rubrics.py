@@ -128,6 +128,19 @@ def test_the_command_line_checks_and_syncs(tmp_path, capsys):
     assert rubrics.main(["check", *map(str, SOURCES)]) == 0
 
 
+def test_the_command_line_takes_folders_and_names_bad_paths(tmp_path, capsys):
+    folder = tmp_path / "stage"
+    folder.mkdir()
+    nbformat.write(text_to_notebook(TEXT), str(folder / "nb.ipynb"))
+    (folder / "broken.ipynb").write_text("{ not json")
+    assert rubrics.main(["sync", str(tmp_path / "missing.ipynb"), str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "missing.ipynb: no such notebook or folder" in err
+    assert "broken.ipynb: not a readable notebook" in err
+    (folder / "broken.ipynb").unlink()
+    assert rubrics.main(["check", str(folder)]) == 0   # the good one was synced
+
+
 def test_a_failing_checks_traceback_cannot_reach_rubric_text():
     """IPython shows three source lines after the failing line: in a test cell those are
     the hidden-region marker and the two banner lines, never the rubric itself."""
