@@ -56,7 +56,7 @@ def _meta(cell) -> dict:
 
 def _is_tests(cell) -> bool:
     m = _meta(cell)
-    return cell.cell_type == "code" and m.get("grade") and not m.get("solution")
+    return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
 
 
 def _is_answer(cell) -> bool:
@@ -93,7 +93,8 @@ def _comment(text: str) -> list[str]:
         if not line.strip():
             lines.append("#")
             continue
-        indent = re.match(r"\s*(?:[-*] |\d+\. )?", line).group(0)
+        bullet = re.match(r"\s*(?:[-*] |\d+\. )?", line)  # always matches (all optional)
+        indent = bullet.group(0) if bullet else ""
         wrapped = textwrap.wrap(line, WIDTH - 2, subsequent_indent=" " * len(indent),
                                 break_long_words=False, break_on_hyphens=False) or [line]
         lines += ["# " + w for w in wrapped]

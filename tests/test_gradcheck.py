@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import CustomCheck
-from autograder.gradcheck import (
+from autograder.checks.gradcheck import (
     gradient_check,
     numerical_gradient,
     relative_error,
@@ -63,7 +63,7 @@ def test_relative_error_scale():
 
 
 def _check_with(mutate):
-    from autograder.gradcheck import expect_gradients
+    from autograder.checks.gradcheck import expect_gradients
 
     def verify(grad_fn, ctx):
         params, loss, grads, n = _linear_problem()
@@ -132,7 +132,7 @@ def test_a_nan_gradient_counts_as_wrong():
 
 
 def test_reports_made_the_old_way_still_work():
-    from autograder.gradcheck import GRADIENT_MISTAKES, TensorReport
+    from autograder.checks.gradcheck import GRADIENT_MISTAKES, TensorReport
     t = TensorReport("W", (2, 2), 0.5, (0, 1), 1.0, 2.0, 1)
     assert not t.ok and "BAD W" in t.line() and t.wrong_entries() == ""
     assert [m.name for m in GRADIENT_MISTAKES] == [
@@ -151,7 +151,7 @@ def test_gradients_that_are_not_a_dict_get_a_plain_message():
 
 
 def _check_with_variants(mutate, variants):
-    from autograder.gradcheck import expect_gradients
+    from autograder.checks.gradcheck import expect_gradients
 
     def verify(grad_fn, ctx):
         params, loss, grads, n = _linear_problem()

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import notebooks
 from autograder.checks import core
 from autograder.checks.orientation import check_row_means, check_weeks_needed
-from autograder.progress import catalog, hook, locate, store
+from autograder.progress import hook, locate, store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,12 +118,6 @@ def test_find_workspace_walks_up_to_the_manifest_or_takes_the_variable(tmp_path,
     assert store.find_workspace(tmp_path) is None
     monkeypatch.setenv(store.WORKSPACE_ENV, str(tmp_path / "elsewhere"))
     assert store.find_workspace(tmp_path) == (tmp_path / "elsewhere").resolve()
-
-
-def test_the_fast_reader_uses_the_same_patterns_as_autograder_notebooks():
-    assert catalog.EXERCISE_HEADER.pattern == notebooks.EXERCISE_HEADER.pattern
-    assert catalog.EXERCISE_HEADER.flags == notebooks.EXERCISE_HEADER.flags
-    assert catalog.CHECK_CALL.pattern == notebooks.CHECK_CALL.pattern
 
 
 # -- the listener -----------------------------------------------------------------

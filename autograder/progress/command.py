@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from . import store
-from .report import build, html_page
+from .build import build
+from .render import format_text, html_page
 
 
 def _workspace(args: argparse.Namespace) -> Path | None:
@@ -24,7 +25,7 @@ def _workspace(args: argparse.Namespace) -> Path | None:
 def run_progress(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     report = build(workspace) if workspace is not None else build(None)
-    print(report.text(), end="")
+    print(format_text(report), end="")
     if args.no_files or report.workspace is None:
         return 0
     from .figure import figure_png

@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from .report import Report, hours
+from .model import Report
+from .render import hours
 
 DONE, STARTED, TODO = "#2e9e4f", "#f0a030", "#d9d9d9"
 PASSED_RUN, FAILED_RUN = "#2e9e4f", "#d0583c"

@@ -17,7 +17,7 @@ import numpy as np
 from .inputs import filled
 
 
-def weakest_step(conditionals: Sequence[float]) -> int:
+def weakest_step(conditionals: Sequence[float] | np.ndarray) -> int:
     """Index of the step with the lowest conditional probability (the first, on ties)."""
     values = [float(p) for p in conditionals]
     if not values:
@@ -25,8 +25,8 @@ def weakest_step(conditionals: Sequence[float]) -> int:
     return values.index(min(values))
 
 
-def plot_chain(labels: Sequence[str], conditionals: Sequence[float],
-               cumulative: Sequence[float], *, weakest: int | None = None, ax=None,
+def plot_chain(labels: Sequence[str], conditionals: Sequence[float] | np.ndarray,
+               cumulative: Sequence[float] | np.ndarray, *, weakest: int | None = None, ax=None,
                title: str | None = None, wrap: int = 46):
     """Horizontal bars, one per step from top to bottom; returns the Axes.
 

@@ -105,8 +105,8 @@ def plot_big_forecasts(forecasts: dict, ax=None):
     ys = np.arange(len(BIG_KEYS))
     values = [float(filled(forecasts, "forecasts")[k]["p"]) for k in BIG_KEYS]
     ax.scatter(_logit(values), ys, s=80, color="tab:blue", zorder=3, label="you")
-    for y, v in zip(ys, values, strict=True):
-        ax.annotate(f"{v:.2g}", (_logit(v), y), xytext=(0, 7), textcoords="offset points",
+    for row, v in zip(ys, values, strict=True):
+        ax.annotate(f"{v:.2g}", (_logit(v), row), xytext=(0, 7), textcoords="offset points",
                     ha="center", fontsize=8, color="tab:blue")
     rows: dict[str, int] = {}
     for point in REFERENCE_POINTS:

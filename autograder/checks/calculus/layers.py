@@ -18,8 +18,8 @@ import math
 
 import numpy as np
 
-from ...gradcheck import expect_gradients, numerical_gradient
 from ..core import Context, CustomCheck, FunctionCheck
+from ..gradcheck import expect_gradients, numerical_gradient
 from ..spec import Case, Mistake
 from .common import floats
 

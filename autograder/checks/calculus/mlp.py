@@ -19,8 +19,8 @@ import math
 
 import numpy as np
 
-from ...gradcheck import expect_gradients
 from ..core import Context, CustomCheck, FunctionCheck
+from ..gradcheck import expect_gradients
 from ..randomness import global_rng_state
 from ..spec import Case, Mistake
 from .common import MultiCheck, run

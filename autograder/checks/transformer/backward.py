@@ -19,8 +19,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ...gradcheck import GRAD_BIAS_NOT_SUMMED, GRAD_TRANSPOSED, expect_gradients
 from ..core import Context, CustomCheck
+from ..gradcheck import GRAD_BIAS_NOT_SUMMED, GRAD_TRANSPOSED, expect_gradients
 from ..spec import Case, CheckFailure, Mistake
 from . import oracles
 
