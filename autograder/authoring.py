@@ -23,7 +23,11 @@ them to and from a text form that is easy to write, review and diff:
     (the rubric and an example answer, between BEGIN/END SOLUTION markers)
 
 A marker line starts with ``# %%``; everything up to the next marker is the
-cell's source, verbatim. Roles map to nbgrader cell types:
+cell's source, verbatim. ``cell=`` carries the cell's Jupyter id: ``to-text``
+writes it for every cell and ``to-ipynb`` keeps it, so inserting, moving or
+deleting a cell never changes another cell's id (a diff shows only that cell).
+A new cell written without ``cell=`` gets an id made from its grade_id, or from
+a hash of its source, never from its position. Roles map to nbgrader cell types:
 
     readonly  locked cell (restored from the source at autograde)
     solution  autograded answer (code the learner writes)
@@ -38,6 +42,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import sys
 from pathlib import Path
@@ -66,7 +71,7 @@ def _parse_marker(rest: str, lineno: int) -> tuple[str | None, dict[str, str]]:
             role = token
         else:
             raise AuthoringError(f"line {lineno}: unknown word {token!r} in a cell marker "
-                                 f"(roles: {', '.join(ROLES)}; attributes: id=, points=)")
+                                 f"(roles: {', '.join(ROLES)}; attributes: id=, points=, cell=)")
     return role, attrs
 
 
@@ -89,9 +94,29 @@ def _nbgrader(role: str, attrs: dict[str, str], lineno: int) -> dict:
     return meta
 
 
+CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")   # what nbformat 4.5 allows
+
+
+def _new_cell_id(cell: nbformat.NotebookNode, taken: set[str]) -> str:
+    """An id for a cell written without one: its grade_id, else a hash of its source.
+
+    Never its position, so adding a cell leaves every other id alone. A clash (two
+    cells with the same source) is resolved with a suffix.
+    """
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+    base = grade_id if CELL_ID.match(grade_id or "") and len(grade_id) <= 60 else (
+        "cell-" + hashlib.sha256(cell.source.encode()).hexdigest()[:8])
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
 def text_to_notebook(text: str) -> nbformat.NotebookNode:
-    """Build a notebook (no outputs, deterministic cell ids) from the text form."""
+    """Build a notebook (no outputs; each cell keeps the id its marker gives) from the text form."""
     cells = []
+    given: list[str | None] = []
     current: dict | None = None
     lines: list[str] = []
 
@@ -106,6 +131,7 @@ def text_to_notebook(text: str) -> nbformat.NotebookNode:
         if current["meta"]:
             cell.metadata["nbgrader"] = current["meta"]
         cells.append(cell)
+        given.append(current["cell_id"])
 
     for lineno, line in enumerate(text.splitlines(), 1):
         match = MARKER.match(line)
@@ -115,7 +141,13 @@ def text_to_notebook(text: str) -> nbformat.NotebookNode:
             meta = _nbgrader(role, attrs, lineno) if role else {}
             if role == "tests" and match["type"] != "code":
                 raise AuthoringError(f"line {lineno}: a tests cell must be code")
-            current, lines = {"type": match["type"], "meta": meta}, []
+            cell_id = attrs.get("cell")
+            if cell_id is not None and not CELL_ID.match(cell_id):
+                raise AuthoringError(f"line {lineno}: cell={cell_id!r} is not a valid cell id "
+                                     "(1-64 letters, digits, - or _)")
+            if cell_id is not None and cell_id in given:
+                raise AuthoringError(f"line {lineno}: cell={cell_id} is used twice")
+            current, lines = {"type": match["type"], "meta": meta, "cell_id": cell_id}, []
         elif current is None:
             if line.strip():
                 raise AuthoringError(f"line {lineno}: text before the first '# %%' marker")
@@ -125,8 +157,12 @@ def text_to_notebook(text: str) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": dict(KERNELSPEC),
                    "language_info": {"name": "python"}}
-    for i, cell in enumerate(cells):
-        cell["id"] = f"cell-{i:03d}"
+    taken = {i for i in given if i is not None}
+    for cell, cell_id in zip(cells, given, strict=True):
+        if cell_id is None:
+            cell_id = _new_cell_id(cell, taken)
+            taken.add(cell_id)
+        cell["id"] = cell_id
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -156,6 +192,8 @@ def notebook_to_text(nb: nbformat.NotebookNode) -> str:
                 marker += f" {role} id={meta['grade_id']}"
                 if role in ("tests", "answer"):
                     marker += f" points={meta['points']}"
+        if cell.get("id"):
+            marker += f" cell={cell['id']}"
         parts.append(f"{marker}\n{cell.source}\n")
     return "\n".join(parts)
 

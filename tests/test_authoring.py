@@ -39,7 +39,33 @@ def test_roles_become_nbgrader_metadata():
     assert metas[3]["grade"] and metas[3]["locked"] and metas[3]["points"] == 2
     assert metas[4]["grade"] and metas[4]["solution"] and nb.cells[4].cell_type == "markdown"
     assert [c.kind for c in graded_cells(nb)] == ["tests", "answer"]
-    assert [c["id"] for c in nb.cells] == [f"cell-{i:03d}" for i in range(5)]
+    ids = [c["id"] for c in nb.cells]
+    assert ids[1:] == ["setup", "add", "add_test", "why"]      # graded cells: their grade_id
+    assert ids[0].startswith("cell-") and len(set(ids)) == 5
+
+
+def test_inserting_a_cell_changes_no_other_cell_id():
+    before = text_to_notebook(SAMPLE)
+    text = notebook_to_text(before)
+    inserted = text.replace("# %% [code] readonly", "# %% [markdown]\nA new paragraph.\n\n"
+                            "# %% [code] readonly", 1)
+    after = text_to_notebook(inserted)
+    assert len(after.cells) == len(before.cells) + 1
+    new = [c for c in after.cells if c.source == "A new paragraph."]
+    assert len(new) == 1 and new[0]["id"] not in {c["id"] for c in before.cells}
+    assert [c["id"] for c in after.cells if c is not new[0]] == [c["id"] for c in before.cells]
+
+
+def test_two_new_cells_with_the_same_source_get_different_ids():
+    nb = text_to_notebook("# %% [markdown]\nsame\n\n# %% [markdown]\nsame\n")
+    assert nb.cells[0]["id"] != nb.cells[1]["id"]
+
+
+def test_a_bad_or_repeated_cell_id_is_an_error():
+    with pytest.raises(AuthoringError, match="not a valid cell id"):
+        text_to_notebook("# %% [markdown] cell=a/b\nx\n")
+    with pytest.raises(AuthoringError, match="used twice"):
+        text_to_notebook("# %% [markdown] cell=a\nx\n# %% [markdown] cell=a\ny\n")
 
 
 def test_round_trip_is_exact():
@@ -52,6 +78,7 @@ def test_round_trip_of_real_notebooks_keeps_cells_and_roles(path):
     nb = read_notebook(path)
     again = text_to_notebook(notebook_to_text(nb))
     assert [c.source for c in again.cells] == [c.source for c in nb.cells]
+    assert [c["id"] for c in again.cells] == [c["id"] for c in nb.cells]
     assert [nbgrader_meta(c) for c in again.cells] == [
         {k: v for k, v in nbgrader_meta(c).items() if k in nbgrader_meta(a)}
         for c, a in zip(nb.cells, again.cells, strict=True)]
