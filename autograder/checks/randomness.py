@@ -17,5 +17,5 @@ import numpy as np
 
 def global_rng_state() -> tuple:
     """A comparable fingerprint of NumPy's whole global random state."""
-    name, keys, pos, has_gauss, cached = np.random.get_state()
-    return name, keys.tobytes(), int(pos), int(has_gauss), float(cached)
+    name, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
+    return name, np.asarray(keys).tobytes(), int(pos), int(has_gauss), float(cached)

@@ -179,9 +179,10 @@ class GPT:
     # -- saving --------------------------------------------------------------------
     def save(self, path) -> None:
         """Write the configuration and parameters to an .npz file (no pickle)."""
-        config = {k: np.array(v) for k, v in asdict(self.config).items()}
-        np.savez(path, **{f"config.{k}": v for k, v in config.items()},
-                 **{f"param.{k}": v for k, v in self.params.items()})
+        arrays: dict[str, np.ndarray] = {f"config.{k}": np.array(v)
+                                         for k, v in asdict(self.config).items()}
+        arrays.update({f"param.{k}": v for k, v in self.params.items()})
+        np.savez(path, allow_pickle=False, **arrays)
 
     @classmethod
     def load(cls, path) -> GPT:
