@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 
 # Modules of the framework itself; every other module in this package is a stage's checks.
-FRAMEWORK_MODULES = {"compare", "core", "describe", "generic", "integrity", "learner",
+FRAMEWORK_MODULES = {"compare", "core", "describe", "events", "generic", "integrity", "learner",
                      "randomness", "registry", "spec", "tracebacks"}
 
 
