@@ -43,7 +43,9 @@ def workspace(tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(ws / "00_orientation")
     hook._WORKSPACES.clear()
+    hook.register()  # what a notebook's start_session() does
     yield ws
+    core.remove_listener(hook.record)
     hook._WORKSPACES.clear()
 
 
@@ -122,8 +124,15 @@ def test_find_workspace_walks_up_to_the_manifest_or_takes_the_variable(tmp_path,
 
 # -- the listener -----------------------------------------------------------------
 
-def test_the_listener_is_registered_by_importing_the_checks():
-    assert hook.record in core._LISTENERS
+def test_the_listener_is_registered_by_start_session_not_by_importing(monkeypatch):
+    from autograder.checks import events
+    from autograder.lab.session import start_session
+
+    monkeypatch.setattr(events, "_LISTENERS", [])
+    assert hook.record not in events.listeners()
+    start_session()
+    start_session()
+    assert events.listeners() == (hook.record,)
 
 
 def test_every_check_run_is_recorded_with_its_diagnosis(workspace, capsys):

@@ -6,8 +6,12 @@ Public API (see docs/checks.md):
 - Case: one seeded input; Mistake: a known mistake with its diagnosis and hint.
 - Context: what a CustomCheck's verification uses; CheckFailure: raised inside it.
 - compare: expected vs got with tolerances, shapes, dtypes and NaN handling.
-- add_listener: be told the outcome of every check (used by the progress store).
+- add_listener: be told the outcome of every check (the progress store registers
+  itself when a notebook calls autograder.lab.session.start_session()).
 - all_checks: every check defined in the stage modules (used by the unit tests).
+
+Importing this package, or any module in it, installs nothing: no listener,
+no traceback handler (see autograder/lab/session.py).
 
 Stage modules (orientation, linear_algebra, ...) define the `check_*` objects
 the notebooks call.
@@ -19,11 +23,9 @@ from .core import (
     Context,
     CustomCheck,
     FunctionCheck,
-    Outcome,
     ValueCheck,
-    add_listener,
-    remove_listener,
 )
+from .events import Outcome, add_listener, remove_listener
 from .registry import all_checks
 from .spec import Case, CheckFailure, Mistake
 
@@ -32,6 +34,3 @@ __all__ = [
     "Mistake", "Outcome", "ValueCheck", "add_listener", "all_checks", "compare",
     "remove_listener",
 ]
-
-# Record every check a learner runs in their progress store (autograder/progress/hook.py).
-from ..progress import hook as _progress_hook  # noqa: E402, F401, I001

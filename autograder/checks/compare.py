@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .describe import describe, fmt_index, fmt_number, is_number, preview
+from .describe import describe, fmt_error, fmt_index, fmt_number, fmt_pair, is_number, preview
 from .integrity import asarray, errstate, generic, ndarray
 
 DTYPE_POLICIES = (None, "kind", "exact")
@@ -42,6 +42,48 @@ class Mismatch:
     got: Any = None
 
 
+EPS32 = 2.0 ** -23  # float32 machine epsilon
+# A well-conditioned float32 computation (softmax as exp(x - logsumexp(x)), a layer norm,
+# a matmul of a few hundred terms) is off by a few hundred eps32 relative at most; the
+# absolute part covers entries that cancel to near 0 (relative to the largest entry).
+FLOAT32_RTOL = 512 * EPS32
+FLOAT32_ATOL = 64 * EPS32
+
+
+def _has_float32(x, depth: int = 0) -> bool:
+    if isinstance(x, (ndarray, generic)):
+        return x.dtype == "float32" or x.dtype == "complex64"
+    if depth < 2 and isinstance(x, (list, tuple)):
+        return any(_has_float32(item, depth + 1) for item in x[:64])
+    if depth < 2 and isinstance(x, dict):
+        return any(_has_float32(item, depth + 1) for item in list(x.values())[:64])
+    return False
+
+
+def _largest(x) -> float:
+    try:
+        with errstate(all="ignore"):
+            a = abs(asarray(x, dtype="complex128" if _kind(asarray(x).dtype) == "c"
+                            else "float64"))
+            a = a[a < math.inf]
+            return float(a.max()) if a.size else 0.0
+    except Exception:
+        return 0.0
+
+
+def fit_precision(rtol: float, atol: float, expected: Any,
+                  inputs: tuple = ()) -> tuple[float, float]:
+    """(rtol, atol) widened to float32 round-off when `expected` or an input is float32.
+
+    rtol becomes at least FLOAT32_RTOL (~6e-5) and atol at least FLOAT32_ATOL
+    (~8e-6) times the largest expected entry, so every correct float32
+    formulation passes; float64 checks keep their own tolerances.
+    """
+    if _has_float32(expected) or any(_has_float32(a) for a in inputs):
+        return max(rtol, FLOAT32_RTOL), max(atol, FLOAT32_ATOL * _largest(expected))
+    return rtol, atol
+
+
 def _kind(dtype) -> str:
     k = dtype.kind
     return "i" if k in "iu" else k
@@ -60,6 +102,27 @@ def compare(expected: Any, got: Any, *, rtol: float = 1e-6, atol: float = 1e-8,
     """
     if dtype not in DTYPE_POLICIES:
         raise ValueError(f"dtype policy must be one of {DTYPE_POLICIES}, not {dtype!r}")
+    try:
+        return _compare(expected, got, rtol, atol, dtype, path)
+    except Exception:  # a learner's object that breaks ==, len(), float()...: never crash
+        return _uncomparable(expected, got, path)
+
+
+def _uncomparable(expected, got, path) -> Mismatch:
+    try:
+        shown = describe(got)
+    except Exception:
+        shown = "an object"
+    try:
+        wanted = describe(expected)
+    except Exception:
+        wanted = "the expected value"
+    return Mismatch("type", f"{path} is {shown}, which cannot be compared with the expected "
+                    f"{wanted}", ["Return the kind of value the docstring asks for."],
+                    path, expected, got)
+
+
+def _compare(expected, got, rtol, atol, dtype, path) -> Mismatch | None:
     if isinstance(expected, ndarray):
         return _compare_arrays(expected, got, rtol, atol, dtype, path)
     if _is_bool(expected):
@@ -129,11 +192,15 @@ def _compare_numbers(expected, got, rtol, atol, dtype, path) -> Mismatch | None:
         return Mismatch("value", f"{path} is {fmt_number(g.real)}, expected exactly "
                         f"{fmt_number(e.real)}", [], path, expected, got)
     if not abs(g - e) <= atol + rtol * abs(e):
-        shown = (lambda z: fmt_number(z.real)) if e.imag == 0 and g.imag == 0 else str
         whole = e_kind == "i" and g_kind == "i"
-        details = [] if whole else [f"difference {fmt_number(abs(g - e))} "
-                                    f"(tolerance: rtol={rtol:g}, atol={atol:g})"]
-        return Mismatch("value", f"{path} is {shown(g)}, expected {shown(e)}", details,
+        if e.imag == 0 and g.imag == 0:
+            e_text, g_text = fmt_pair(e.real, g.real)
+            details = [] if whole else [fmt_error(e.real, g.real, rtol, atol)]
+        else:
+            e_text, g_text = str(e), str(g)
+            details = [f"difference {fmt_number(abs(g - e))} "
+                       f"(allowed: {rtol:g} relative + {atol:g})"]
+        return Mismatch("value", f"{path} is {g_text}, expected {e_text}", details,
                         path, expected, got)
     return None
 
@@ -196,7 +263,9 @@ def _safe_equal(a, b):
 
 
 def _first(mask: ndarray) -> tuple[int, ...]:
-    """The index of the first True entry of `mask`."""
+    """The index of the first True entry of `mask` (() for a 0-d mask)."""
+    if mask.ndim == 0:
+        return ()
     return tuple(int(ix[0]) for ix in mask.nonzero())
 
 
@@ -229,19 +298,26 @@ def _compare_numeric_arrays(expected, got, rtol, atol, path) -> Mismatch | None:
         bad = ~close
         idx = _first(bad)
         worst = diff[bad & ~e_nan & ~e_inf]
-        largest = f"; largest difference {fmt_number(worst.max())}" if worst.size else ""
         n_bad = int(bad.sum())
         exact = _kind(expected.dtype) in "ib" and _kind(got.dtype) in "ib"
-        tolerance = "" if exact else f" (tolerance: rtol={rtol:g}, atol={atol:g})"
+        e0, g0 = _scalar(expected[idx]), _scalar(got[idx])
+        if isinstance(e0, complex) or isinstance(g0, complex):
+            e_text, g_text = str(e0), str(g0)
+        else:
+            e_text, g_text = fmt_pair(e0, g0)
+        lines = [*shown, f"first difference at {path}{fmt_index(idx)}: expected {e_text}, "
+                         f"got {g_text}"]
+        if not exact and worst.size:
+            rel = (worst / abs(e[bad & ~e_nan & ~e_inf])).max() if bool(
+                (e[bad & ~e_nan & ~e_inf] != 0).all()) else None
+            lines.append(f"largest difference {worst.max():.2g}"
+                         + (f" = {rel:.2g} relative" if rel is not None else "")
+                         + f" (allowed: {rtol:g} relative + {atol:g})")
         return Mismatch(
             "value",
             f"{path} has the right shape but {n_bad} of {bad.size} "
             f"value{'s' if bad.size != 1 else ''} differ",
-            [*shown,
-             f"first difference at {path}{fmt_index(idx)}: expected "
-             f"{fmt_number(_scalar(expected[idx]))}, got {fmt_number(_scalar(got[idx]))}"
-             f"{largest}{tolerance}"],
-            path, expected, got)
+            lines, path, expected, got)
 
 
 def _shown(expected, got) -> list[str]:

@@ -28,15 +28,18 @@ from typing import Any
 
 import numpy as np
 
-from . import integrity, tracebacks
-from .compare import Mismatch, compare
+from . import integrity
+from .compare import Mismatch, compare, fit_precision
 from .describe import describe
-from .generic import GENERIC_MISTAKES, describe_factor
+from .events import Outcome, add_listener, remove_listener  # noqa: F401 - re-exported
+from .events import notify as notify_listeners
+from .generic import GENERIC_MISTAKES, STATEFUL, cross_case_pattern, relation_detail
 from .integrity import errstate
 from .learner import NOT_IMPLEMENTED_HINT, call, describe_inputs, inputs_changed, loops_in
 from .spec import Case, CheckFailure, Mistake
 
 WIDTH = 96
+JUDGE_FAILED = "this check could not judge your answer"  # the last-resort message
 
 MUTATED_INPUT = Mistake(
     "changed its input in place",
@@ -51,43 +54,6 @@ USES_LOOP = Mistake(
     "Express the loop as one array operation: broadcasting, a reduction with axis=, "
     "or fancy indexing.",
     example="any function with a for loop")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one run of a check found; sent to listeners (the progress store)."""
-
-    check: str
-    passed: bool
-    checks_passed: int
-    diagnosis: str | None
-    summary: str
-    seconds: float
-    hidden: bool
-
-
-_LISTENERS: list[Callable[[Outcome], None]] = []
-
-tracebacks.install()  # in a notebook: show a failed check without this package's frames
-
-
-def add_listener(listener: Callable[[Outcome], None]) -> None:
-    """Call `listener(outcome)` after every check. A failing listener is ignored."""
-    if listener not in _LISTENERS:
-        _LISTENERS.append(listener)
-
-
-def remove_listener(listener: Callable[[Outcome], None]) -> None:
-    if listener in _LISTENERS:
-        _LISTENERS.remove(listener)
-
-
-def _notify(outcome: Outcome) -> None:
-    for listener in list(_LISTENERS):
-        try:
-            listener(outcome)
-        except Exception:  # recording must never break or change a check
-            pass
 
 
 class Check:
@@ -157,6 +123,13 @@ class Check:
                 failure = CheckFailure("this check cannot run", [str(exc)])
             except CheckFailure as exc:
                 failure = exc
+            except (KeyboardInterrupt, GeneratorExit):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - the checker itself must never crash
+                failure = CheckFailure(
+                    f"{JUDGE_FAILED}: {type(exc).__name__}",
+                    ["Your answer is not what this check expects. Return the kind of value "
+                     "the docstring describes (type and shape), then run the check again."])
         seconds = time.perf_counter() - start
         if failure is None:
             word = "hidden check" if hidden else "check"
@@ -169,7 +142,7 @@ class Check:
                           failure.mistake.name if failure and failure.mistake else None,
                           summary, seconds, hidden)
         if notify:
-            _notify(outcome)
+            notify_listeners(outcome)
         return message, outcome
 
     def _format(self, failure: CheckFailure, hidden: bool) -> str:
@@ -187,24 +160,20 @@ class Check:
         return "\n".join(lines)
 
     def diagnose(self, expected: Any, got: Any, case: Case | None = None) -> Mistake | None:
-        """The first known mistake that explains `got`, or None."""
-        for mistake in self.mistakes:
-            if mistake.variant is not None and self._variant_matches(mistake, expected, got, case):
-                return mistake
-            if mistake.detect is not None:
-                try:
-                    if mistake.detect(expected, got, case):
-                        return mistake
-                except Exception:
-                    pass
-        if self.generic:
-            for mistake in GENERIC_MISTAKES:
-                try:
-                    if mistake.detect(expected, got, case):
-                        return mistake
-                except Exception:
-                    pass
-        return None
+        """The one known mistake that explains `got`, or None (never a guess).
+
+        A registered mistake is named when it is the only one that matches; if
+        two match, none is named. Only when no registered mistake matches are
+        the generic relations (transposed, scaled...) tried, again only one.
+        """
+        registered = [m for m in self.mistakes
+                      if (m.variant is not None and self._variant_matches(m, expected, got, case))
+                      or (m.variant is None and _detects(m, expected, got, case))]
+        if registered:
+            return registered[0] if len(registered) == 1 else None
+        if not self.generic:
+            return None
+        return _only(m for m in GENERIC_MISTAKES if _detects(m, expected, got, case))
 
     def _variant_output(self, mistake: Mistake, case: Case | None):
         if case is None:
@@ -216,8 +185,15 @@ class Check:
             out = self._variant_output(mistake, case)
         except Exception:
             return False
-        tol = {"rtol": max(self.rtol, 1e-9), "atol": max(self.atol, 1e-12), "dtype": None}
-        return compare(out, got, **tol) is None and compare(expected, out, **tol) is not None
+        return self._same(out, got) and not self._same(expected, out)
+
+    def _same(self, a: Any, b: Any) -> bool:
+        """a and b agree within the check's tolerance (dtypes ignored); never raises."""
+        try:
+            rtol, atol = fit_precision(max(self.rtol, 1e-9), max(self.atol, 1e-12), a, (b,))
+            return compare(a, b, rtol=rtol, atol=atol, dtype=None) is None
+        except Exception:
+            return False
 
     @property
     def known_mistakes(self) -> tuple[Mistake, ...]:
@@ -255,9 +231,10 @@ class Context:
                atol: float | None = None, dtype: str | None | bool = False) -> None:
         """Fail with a full explanation unless `got` matches `expected`."""
         check = self.check
-        mismatch = compare(expected, got,
-                           rtol=check.rtol if rtol is None else rtol,
-                           atol=check.atol if atol is None else atol,
+        rtol, atol = fit_precision(check.rtol if rtol is None else rtol,
+                                   check.atol if atol is None else atol, expected,
+                                   case.args if case is not None else ())
+        mismatch = compare(expected, got, rtol=rtol, atol=atol,
                            dtype=check.dtype if dtype is False else dtype)
         if mismatch is None:
             self.passed += 1
@@ -265,9 +242,11 @@ class Context:
         self.fail_mismatch(mismatch, label=label, case=case, fn=fn)
 
     def fail_mismatch(self, mismatch: Mismatch, *, label: str, case: Case | None = None,
-                      fn: Callable | None = None, mistake: Mistake | None = None) -> None:
+                      fn: Callable | None = None, mistake: Mistake | None = None,
+                      diagnose: bool = True) -> None:
+        """Fail with the mismatch explained; `diagnose=False`: `mistake` is the verdict."""
         expected, got = mismatch.expected, mismatch.got
-        if mistake is None:
+        if mistake is None and diagnose:
             mistake = self.check.diagnose(expected, got, case)
         details = []
         if case is not None and fn is not None and not self.hidden:
@@ -275,8 +254,10 @@ class Context:
         details.append(mismatch.summary)
         if not self.hidden:
             details += mismatch.details
-        if mistake is not None and mistake.name == "off by a constant factor":
-            details.append(f"your result / expected = {describe_factor(expected, got)}")
+        if mistake is not None:
+            detail = relation_detail(mistake, expected, got, case)
+            if detail:
+                details.append(detail)
         raise CheckFailure(label, details, mistake)
 
     def require(self, condition: bool, summary: str, details: Iterable[str] = (), *,
@@ -305,10 +286,10 @@ class FunctionCheck(Check):
     reference: a correct submission when the oracle cannot be one (a loop
         oracle for a `no_loops` exercise); written differently from the solution.
 
-    Diagnosis weighs every case: a variant that matches the failing case and
-    agrees with the learner on all the others wins over one that matches the
-    failing case only. If the learner's code raises, a variant that raises the
-    same exception on the same case names the mistake.
+    Diagnosis weighs every case before naming anything: a variant is named
+    only if it reproduces the learner's results on every case (see
+    :meth:`_diagnose_all`); an exception type alone names nothing, and when
+    two mistakes fit, none is named.
     """
 
     def __init__(self, name: str, oracle: Callable,
@@ -336,12 +317,15 @@ class FunctionCheck(Check):
     def _run(self, fn: Any, ctx: Context) -> int:
         cases = ctx.cases if ctx.cases is not None else self.make_cases()
         word = "hidden check" if ctx.hidden else "check"
-        for i, case in enumerate(cases, 1):
-            label = f"{word} {i} of {len(cases)} failed: {case.label}"
-            got, args, kwargs = self._call_labelled(ctx, fn, case, label)
+        seen: dict[int, _Observed] = {}
+        for i, case in enumerate(cases):
+            label = f"{word} {i + 1} of {len(cases)} failed: {case.label}"
+            got, args, kwargs = self._call_labelled(ctx, fn, cases, i, label, seen)
+            seen[i] = _Observed(got)
             expected = self.oracle(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
             changed = None if self.allow_input_mutation else inputs_changed(fn, case, args, kwargs)
-            mismatch = compare(expected, got, rtol=self.rtol, atol=self.atol, dtype=self.dtype)
+            rtol, atol = fit_precision(self.rtol, self.atol, expected, case.args)
+            mismatch = compare(expected, got, rtol=rtol, atol=atol, dtype=self.dtype)
             if mismatch is None and changed is None:
                 ctx.passed += 1
                 continue
@@ -349,26 +333,26 @@ class FunctionCheck(Check):
                 ctx.fail(label, [f"inputs: {describe_inputs(fn, case)}",
                                  f"your result is right, but your function changed {changed}"],
                          mistake=self.mutation)
-            mistake = self._diagnose_all(fn, cases, case, expected, got)
+            mistake = self._diagnose_all(fn, cases, seen)
             if mistake is None and changed is not None:
                 mistake = self.mutation
-            ctx.fail_mismatch(mismatch, label=label, case=case, fn=fn, mistake=mistake)
+            ctx.fail_mismatch(mismatch, label=label, case=case, fn=fn, mistake=mistake,
+                              diagnose=False)
         if self.no_loops and callable(fn):
             loops = loops_in(fn)
             ctx.require(not loops, "your results are right, but the function is not vectorised",
                         [f"found {', '.join(loops)}"], mistake=USES_LOOP)
         return ctx.passed
 
-
-
-
-    def _call_labelled(self, ctx: Context, fn, case: Case,
-                       label: str) -> tuple[Any, tuple, dict]:
+    def _call_labelled(self, ctx: Context, fn, cases: list[Case], i: int, label: str,
+                       seen: dict[int, _Observed]) -> tuple[Any, tuple, dict]:
         """Call the learner's function: (result, args, kwargs) as it left them.
 
         On an exception the failure is prefixed with `label` (which case it
-        was) and named by a mistake whose variant raises the same way.
+        was). It is named by a mistake only when the learner's results on the
+        other cases single it out too: the exception type alone names nothing.
         """
+        case = cases[i]
         if not callable(fn):
             ctx.call(fn, case)  # raises the "needs your function" failure
         try:
@@ -388,60 +372,130 @@ class FunctionCheck(Check):
                 except Exception:
                     pass
             if exc.exception_type is not None and exc.mistake is None:
-                exc.mistake = self._raising_variant(case, exc.exception_type)
+                seen[i] = _Observed(None, exc.exception_type)
+                try:
+                    exc.mistake = self._diagnose_all(fn, cases, seen, generic=False)
+                except Exception:
+                    exc.mistake = None
                 if exc.mistake is not None:
                     exc.hint = None
             raise
 
-    def _raising_variant(self, case: Case, exception_type: type) -> Mistake | None:
-        for mistake in self.mistakes:
-            if mistake.variant is None:
-                continue
-            try:
-                self._variant_output(mistake, case)
-            except exception_type:
-                return mistake
-            except Exception:
-                continue
-        return None
+    def _observe(self, fn, cases: list[Case], seen: dict[int, _Observed]) -> list[_Observed]:
+        """The learner's result (or exception type) on every case, calling only where unknown."""
+        observed = []
+        for i, case in enumerate(cases):
+            if i not in seen:
+                try:
+                    seen[i] = _Observed(call(fn, case, check_name=self.name)[0])
+                except CheckFailure as exc:
+                    seen[i] = _Observed(None, exc.exception_type or CheckFailure)
+            observed.append(seen[i])
+        return observed
 
-    def _diagnose_all(self, fn, cases: list[Case], failing: Case, expected, got):
-        """The known mistake that best explains the learner's results on every case."""
-        others = []
-        for case in cases:
-            if case is failing:
-                continue
-            try:
-                others.append((case, call(fn, case, check_name=self.name)[0]))
-            except CheckFailure:
-                continue
-        tol = {"rtol": max(self.rtol, 1e-9), "atol": max(self.atol, 1e-12), "dtype": None}
-        partial = None
+    def _outcome(self, f: Callable, case: Case) -> _Observed:
+        try:
+            return _Observed(f(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)))
+        except Exception as exc:
+            return _Observed(None, type(exc))
+
+    def _diagnose_all(self, fn, cases: list[Case], seen: dict[int, _Observed], *,
+                      generic: bool = True) -> Mistake | None:
+        """The one known mistake the learner's results on every case point to, or None.
+
+        Evidence is gathered on all cases first. A variant is named only if it
+        reproduces the learner's result on every failing case (raising the same
+        exception where the learner's code raised), agrees with the learner where
+        they passed, and differs from the right answer on at least one case where
+        the learner returned a value (an exception alone is no evidence). If two
+        mistakes fit the evidence, none is named.
+        """
+        observed = self._observe(fn, cases, seen)
+        expected = [self._outcome(self.oracle, case) for case in cases]
+        failing = [not (e.raised is None and o.raised is None
+                        and self._passes(e.value, o.value, case))
+                   for e, o, case in zip(expected, observed, cases, strict=True)]
+        fits = []
         for mistake in self.mistakes:
-            if mistake.variant is None or not self._variant_matches(mistake, expected, got,
-                                                                    failing):
+            if mistake.variant is not None and self._variant_fits(
+                    mistake, cases, expected, observed, failing):
+                fits.append(mistake)
+        if fits:
+            return _only(fits)
+        value_cases = [(e.value, o.value, case) for e, o, case, bad
+                       in zip(expected, observed, cases, failing, strict=True)
+                       if bad and o.raised is None and e.raised is None]
+        if value_cases:
+            fits = [m for m in self.mistakes if m.variant is None and m.detect is not None
+                    and all(_detects(m, e, g, c) for e, g, c in value_cases)]
+            if fits:
+                return _only(fits)
+        if not self.generic:
+            return None
+        if value_cases and self._changes_between_calls(fn, value_cases[0]):
+            return STATEFUL
+        if value_cases and generic:
+            fits = [m for m in GENERIC_MISTAKES
+                    if all(_detects(m, e, g, c) for e, g, c in value_cases)]
+            if fits:
+                return _only(fits)
+        return cross_case_pattern(cases, failing)
+
+    def _changes_between_calls(self, fn, value_case: tuple) -> bool:
+        """True if calling `fn` again on a failing case gives a different result."""
+        _, first, case = value_case
+        try:
+            again = call(fn, case, check_name=self.name)[0]
+        except CheckFailure:
+            return False
+        return not self._same(first, again)
+
+    def _passes(self, expected: Any, got: Any, case: Case) -> bool:
+        try:
+            rtol, atol = fit_precision(self.rtol, self.atol, expected, case.args)
+            return compare(expected, got, rtol=rtol, atol=atol, dtype=self.dtype) is None
+        except Exception:
+            return False
+
+    def _variant_fits(self, mistake: Mistake, cases: list[Case], expected: list[_Observed],
+                      observed: list[_Observed], failing: list[bool]) -> bool:
+        support = 0
+        for case, e, o, bad in zip(cases, expected, observed, failing, strict=True):
+            v = self._outcome(mistake.variant, case)  # type: ignore[arg-type]
+            if o.raised is not None:
+                if v.raised is None or not issubclass(v.raised, o.raised):
+                    return False
                 continue
-            contradictions = 0
-            for case, out in others:
-                try:
-                    agrees = compare(self._variant_output(mistake, case), out, **tol) is None
-                except Exception:
-                    agrees = False
-                contradictions += not agrees
-            if contradictions == 0:
-                return mistake
-            if partial is None or contradictions < partial[0]:
-                partial = (contradictions, mistake)
-        for mistake in self.mistakes:
-            if mistake.detect is not None and mistake.variant is None:
-                try:
-                    if mistake.detect(expected, got, failing):
-                        return mistake
-                except Exception:
-                    pass
-        if partial is not None:
-            return partial[1]
-        return self.diagnose(expected, got, failing) if self.generic else None
+            if v.raised is not None or not self._same(v.value, o.value):
+                return False
+            if bad and (e.raised is not None or not self._same(e.value, v.value)):
+                support += 1
+        return support > 0
+
+
+@dataclass(frozen=True)
+class _Observed:
+    """What a function did on one case: its value, or the type of exception it raised."""
+
+    value: Any
+    raised: type | None = None
+
+
+def _detects(mistake: Mistake, expected: Any, got: Any, case: Case | None) -> bool:
+    if mistake.detect is None:
+        return False
+    try:
+        return bool(mistake.detect(expected, got, case))
+    except Exception:
+        return False
+
+
+def _only(mistakes: Iterable[Mistake]) -> Mistake | None:
+    """The mistake if exactly one fits (by name); None if none or several (never a guess)."""
+    found: dict[str, Mistake] = {}
+    for m in mistakes:
+        found.setdefault(m.name, m)
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 class ValueCheck(Check):

@@ -53,6 +53,12 @@ def preview(x, limit: int = MAX_PREVIEW) -> str:
             text = f"{x:.6g}"
         elif isinstance(x, generic):
             text = f"{x.item():.6g}" if x.dtype.kind == "f" else str(x.item())
+        elif isinstance(x, (list, tuple)) and len(x) > 24:  # a huge answer: show its start
+            inner = ", ".join(repr(item) for item in list(x[:12]))
+            text = ("(" if isinstance(x, tuple) else "[") + inner + ", ..." + \
+                (")" if isinstance(x, tuple) else "]")
+        elif isinstance(x, (str, bytes)) and len(x) > 4 * limit:
+            text = repr(x[: 2 * limit])
         else:
             text = repr(x)
     except Exception:  # a learner object with a broken __repr__
@@ -75,3 +81,30 @@ def fmt_number(v: float) -> str:
 def fmt_index(index: tuple[int, ...]) -> str:
     """'[2, 0]' for a multi-dimensional index; '' for a scalar."""
     return "[" + ", ".join(str(int(i)) for i in index) + "]" if index else ""
+
+
+def fmt_pair(expected: float, got: float) -> tuple[str, str]:
+    """Two numbers with just enough digits to tell them apart (4 at least, 17 at most).
+
+    Never 'expected 0.02755, got 0.02755': 0.027551 vs 0.0275518 instead.
+    """
+    try:
+        e, g = float(expected), float(got)
+    except (TypeError, ValueError, OverflowError):
+        return fmt_number(expected), fmt_number(got)
+    for digits in range(4, 18):
+        a, b = f"{e:.{digits}g}", f"{g:.{digits}g}"
+        if a != b:
+            return a, b
+    return a, b
+
+
+def fmt_error(expected: float, got: float, rtol: float, atol: float) -> str:
+    """'difference 8.3e-07 = 3.0e-05 relative (allowed: 1e-05 relative + 1e-08)'."""
+    try:
+        e, g = float(expected), float(got)
+        diff = abs(g - e)
+    except (TypeError, ValueError, OverflowError):
+        return ""
+    rel = f" = {diff / abs(e):.2g} relative" if e != 0 else ""
+    return f"difference {diff:.2g}{rel} (allowed: {rtol:g} relative + {atol:g})"

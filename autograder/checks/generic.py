@@ -2,9 +2,17 @@
 
 A check tries its own registered mistakes first; when none matches, these
 recognise mistakes that look the same in every exercise: a finite number where
-infinity is the answer, a transposed result, a stray or missing length-1 axis,
-accidental broadcasting, a flipped sign, a result off by a constant factor,
-integer arithmetic, or an all-zero result.
+infinity is the answer, a transposed result or axes in another order, a stray
+or missing length-1 axis, accidental broadcasting, a flipped sign, a result off
+by a constant factor, integer arithmetic, an all-zero result, normalised or
+reduced over the wrong axis, shifted by one position, wrong only at an edge or
+on the diagonal, inf/NaN only for large inputs (numerical stability), right
+values in the wrong dtype. Relations across cases (right only for square
+inputs or a single batch item; a result that changes between calls) are found
+by the FunctionCheck itself (see core.py).
+
+A relation is named only when it holds on every failing case and no other
+relation does (see :func:`autograder.checks.core._only`).
 """
 
 from __future__ import annotations
@@ -38,9 +46,13 @@ def _arrays(expected, got) -> bool:
 
 
 def _transposed(expected, got, case) -> bool:
-    return (_arrays(expected, got) and expected.ndim == 2 and got.ndim == 2
+    if not (_arrays(expected, got) and expected.ndim == 2 and got.ndim == 2
             and got.shape == expected.shape[::-1] and expected.shape[0] != 1
-            and expected.shape[1] != 1 and compare(expected, got.T, rtol=1e-5) is None)
+            and expected.shape[1] != 1):
+        return False
+    if got.shape == expected.shape and compare(expected, expected.T, rtol=1e-5) is None:
+        return False  # a symmetric result: its transpose is no evidence
+    return compare(expected, got.T, rtol=1e-5, dtype=None) is None
 
 
 def _length_one_axis(expected, got, case) -> bool:
@@ -63,11 +75,19 @@ def _broadcast_blowup(expected, got, case) -> bool:
 
 def _flipped_sign(expected, got, case) -> bool:
     return (_arrays(expected, got) and got.shape == expected.shape
-            and bool((abs(expected) > 1e-12).any()) and compare(expected, -got) is None)
+            and expected.dtype.kind in "fiu" and got.dtype.kind in "fiu"
+            and int((abs(expected) > 1e-12).sum()) >= 2 and compare(expected, -got) is None)
+
+
+MIN_FACTOR_ENTRIES = 3  # with fewer non-zero entries, any wrong value "is" a factor
 
 
 def constant_factor(expected, got) -> float | None:
-    """k if got == k * expected for a single k != 1 (within tolerance), else None."""
+    """k if got == k * expected for a single k != 1 (within tolerance), else None.
+
+    Needs MIN_FACTOR_ENTRIES non-zero expected entries: on one entry every wrong
+    value is some multiple of the right one, which is no evidence at all.
+    """
     if not _arrays(expected, got) or got.shape != expected.shape:
         return None
     if expected.dtype.kind not in "fiu" or got.dtype.kind not in "fiu":
@@ -76,7 +96,8 @@ def constant_factor(expected, got) -> float | None:
         e = expected.astype("float64")
         g = got.astype("float64")
         big = abs(e) > 1e-9 * abs(e).max()
-        if not big.any() or not bool((abs(g[~big]) <= 1e-9 * (abs(g).max() + 1e-300)).all()):
+        small_where_zero = abs(g[~big]) <= 1e-9 * (abs(g).max() + 1e-300)
+        if int(big.sum()) < MIN_FACTOR_ENTRIES or not bool(small_where_zero.all()):
             return None
         ratios = g[big] / e[big]
         k = float(ratios.mean())
@@ -93,7 +114,8 @@ def _scaled(expected, got, case) -> bool:
 
 def _integer_result(expected, got, case) -> bool:
     return (isinstance(expected, ndarray) and isinstance(got, ndarray)
-            and expected.dtype.kind in "fc" and got.dtype.kind in "iub")
+            and expected.dtype.kind in "fc" and got.dtype.kind in "iub"
+            and not _right_values(expected, got))
 
 
 def _all_zero(expected, got, case) -> bool:
@@ -163,3 +185,408 @@ def describe_factor(expected, got) -> str:
     """'about 2' for a result off by a constant factor of 2; '' otherwise."""
     k = constant_factor(expected, got)
     return f"about {fmt_number(k)}" if k is not None else ""
+
+
+# -- structural relations: how a wrong array relates to the right one ------------------
+# Each detector is evidence-based: it fires only when the relation holds exactly (within
+# tolerance) and the data could have shown otherwise; the check names a relation only
+# when it holds on every failing case and no other relation does.
+
+def _floats(x):
+    return x.astype("complex128" if x.dtype.kind == "c" else "float64")
+
+
+def _numeric(expected, got) -> bool:
+    return (_arrays(expected, got) and expected.dtype.kind in "fiuc"
+            and got.dtype.kind in "fiucb")
+
+
+def _right_values(expected, got) -> bool:
+    return (_arrays(expected, got) and got.shape == expected.shape
+            and compare(expected, got, rtol=1e-5, atol=1e-8, dtype=None) is None)
+
+
+def _close_mask(expected, got):
+    """Entry-wise: got agrees with expected (NaN with NaN, inf with the same inf)."""
+    with errstate(all="ignore"):
+        e, g = _floats(expected), _floats(got)
+        close = abs(g - e) <= 1e-8 + 1e-5 * abs(e)
+        return close | ((e != e) & (g != g)) | ((abs(e) == math.inf) & (e == g))
+
+
+def axis_word(ndim: int, axis: int, plural: bool = False) -> str:
+    """'row'/'column' for a 2-D array, else 'position along axis k'."""
+    if ndim == 2:
+        word = ("rows", "columns")[axis] if plural else ("row", "column")[axis]
+        return word
+    return f"positions along axis {axis}" if plural else f"position along axis {axis}"
+
+
+def _permutation(expected, got):
+    """The axis order p (not the identity) with got == expected.transpose(p), or None."""
+    if not (_numeric(expected, got) and expected.ndim >= 3 and got.ndim == expected.ndim
+            and sorted(got.shape) == sorted(expected.shape)):
+        return None
+    import itertools
+
+    found = []
+    for p in itertools.permutations(range(expected.ndim)):
+        if p == tuple(range(expected.ndim)):
+            continue
+        moved = expected.transpose(p)
+        if moved.shape == got.shape and compare(moved, got, rtol=1e-5, dtype=None) is None:
+            if compare(moved, expected, rtol=1e-5, dtype=None) is not None \
+                    or moved.shape != expected.shape:
+                found.append(p)
+    return found[0] if len(found) == 1 else None
+
+
+def _axes_permuted(expected, got, case) -> bool:
+    return _permutation(expected, got) is not None
+
+
+def _sums_to_one(x, axis: int) -> bool:
+    with errstate(all="ignore"):
+        s = _floats(x).sum(axis=axis)
+        return bool((abs(s - 1) <= 1e-5).all())
+
+
+def _normalised_axes(expected, got):
+    """(right axis, your axis) when got sums to 1 along another axis than expected does."""
+    if not (_numeric(expected, got) and got.shape == expected.shape and expected.ndim >= 2):
+        return None
+    if expected.dtype.kind == "c" or bool((_floats(expected) < -1e-12).any()):
+        return None
+    right = [a for a in range(expected.ndim) if expected.shape[a] > 1
+             and _sums_to_one(expected, a)]
+    yours = [a for a in range(got.ndim) if got.shape[a] > 1 and _sums_to_one(got, a)]
+    if len(right) != 1 or len(yours) != 1 or right == yours:
+        return None
+    if _sums_to_one(got, right[0]):
+        return None
+    return right[0], yours[0]
+
+
+def _other_axis_normalised(expected, got, case) -> bool:
+    return _normalised_axes(expected, got) is not None
+
+
+_REDUCTIONS = ("sum", "mean", "max", "min", "std", "var", "prod")
+
+
+def _reduction(x, how: str, axis: int, keepdims: bool):
+    with errstate(all="ignore"):
+        return getattr(_floats(x), how)(axis=axis, keepdims=keepdims)
+
+
+def _reduced_axes(expected, got, case):
+    """(how, right axis, your axis) when got is the same reduction of the input over
+    another axis, else None. Uses the case's first array input."""
+    if case is None or not case.args or not isinstance(case.args[0], ndarray):
+        return None
+    x = case.args[0]
+    if not (isinstance(expected, ndarray) and isinstance(got, ndarray) and x.ndim >= 2
+            and x.dtype.kind in "fiu" and x.size > 0 and expected.ndim < x.ndim + 1):
+        return None
+    found = []
+    for how in _REDUCTIONS:
+        for keep in (False, True):
+            right = [a for a in range(x.ndim)
+                     if compare(_reduction(x, how, a, keep), expected, rtol=1e-6,
+                                dtype=None) is None]
+            if len(right) != 1:
+                continue
+            yours = [a for a in range(x.ndim) if a != right[0]
+                     and compare(_reduction(x, how, a, keep), got, rtol=1e-6,
+                                 dtype=None) is None]
+            if len(yours) == 1:
+                found.append((how, right[0], yours[0]))
+    return found[0] if len(set(found)) == 1 else None
+
+
+def _reduced_other_axis(expected, got, case) -> bool:
+    return _reduced_axes(expected, got, case) is not None
+
+
+def _shift(expected, got):
+    """(axis, step) when got is expected shifted by one position along an axis."""
+    if not (_numeric(expected, got) and got.shape == expected.shape):
+        return None
+    found = []
+    for axis in range(expected.ndim):
+        n = expected.shape[axis]
+        if n < 3:
+            continue
+        e, g = _floats(expected), _floats(got)
+        first = [slice(None)] * e.ndim
+        rest = [slice(None)] * e.ndim
+        first[axis], rest[axis] = slice(0, n - 1), slice(1, n)
+        lo, hi = tuple(first), tuple(rest)
+        if compare(e[lo], e[hi], rtol=1e-5) is None:
+            continue  # constant along this axis: a shift would change nothing
+        if compare(e[lo], g[hi], rtol=1e-5, dtype=None) is None:
+            found.append((axis, 1))   # your entry i is the right entry i - 1
+        elif compare(e[hi], g[lo], rtol=1e-5, dtype=None) is None:
+            found.append((axis, -1))  # your entry i is the right entry i + 1
+    return found[0] if len(found) == 1 else None
+
+
+def _shifted(expected, got, case) -> bool:
+    return _shift(expected, got) is not None
+
+
+def _edge(expected, got):
+    """'the first row' etc. when got is right everywhere except one edge, else None."""
+    if not (_numeric(expected, got) and got.shape == expected.shape and expected.size >= 4):
+        return None
+    bad = ~_close_mask(expected, got)
+    n_bad = int(bad.sum())
+    if n_bad == 0 or n_bad > expected.size // 2:
+        return None
+    found = []
+    for axis in range(expected.ndim):
+        n = expected.shape[axis]
+        if n < 3:
+            continue
+        for index, name in ((0, "first"), (n - 1, "last")):
+            outside = bad.copy()
+            where = [slice(None)] * expected.ndim
+            where[axis] = index
+            outside[tuple(where)] = False
+            if not outside.any():
+                found.append(f"the {name} {axis_word(expected.ndim, axis)}"
+                             if expected.ndim > 1 else f"the {name} entry")
+    if expected.ndim >= 2 and expected.shape[-1] == expected.shape[-2] >= 3:
+        import numpy as _np  # the identity mask only; values are compared above
+
+        diag = _np.broadcast_to(_np.eye(expected.shape[-1], dtype=bool), expected.shape)
+        if not (bad & ~diag).any() and n_bad >= 2:
+            found.append("the diagonal")
+    return found[0] if len(found) == 1 else None
+
+
+def _wrong_at_an_edge(expected, got, case) -> bool:
+    where = _edge(expected, got)
+    return where is not None and where != "the diagonal"
+
+
+def _wrong_on_diagonal(expected, got, case) -> bool:
+    return _edge(expected, got) == "the diagonal"
+
+
+EXTREME_INPUT = 50.0  # |x| above this makes exp(x) overflow float32 (88) soon after
+
+
+def _largest_input(case) -> float:
+    if case is None:
+        return 0.0
+    largest = 0.0
+    for a in (*case.args, *case.kwargs.values()):
+        try:
+            if isinstance(a, ndarray) and a.dtype.kind in "fiu" and a.size:
+                with errstate(all="ignore"):
+                    v = abs(a.astype("float64"))
+                    v = v[v < math.inf]
+                    if v.size:
+                        largest = max(largest, float(v.max()))
+            elif isinstance(a, (int, float)) and not isinstance(a, bool):
+                largest = max(largest, abs(float(a)) if math.isfinite(a) else 0.0)
+        except Exception:
+            continue
+    return largest
+
+
+def _unstable(expected, got, case) -> bool:
+    if not (_numeric(expected, got) and got.shape == expected.shape):
+        return False
+    with errstate(all="ignore"):
+        e, g = _floats(expected), _floats(got)
+        e_finite = abs(e) < math.inf
+        g_bad = ~(abs(g) < math.inf)
+        if not e_finite.all() or not g_bad.any():
+            return False
+        ok = _close_mask(expected, got)
+    return bool((ok | g_bad).all()) and _largest_input(case) >= EXTREME_INPUT
+
+
+def _wrong_dtype(expected, got, case) -> bool:
+    return (_arrays(expected, got) and got.shape == expected.shape
+            and got.dtype != expected.dtype and _right_values(expected, got))
+
+
+AXES_PERMUTED = Mistake(
+    "axes in the wrong order",
+    "Your result holds the right numbers, but its axes are in a different order (like a "
+    "transpose, for an array with more than two axes).",
+    "Compare your result's .shape with the docstring, axis by axis; np.transpose(x, axes) or "
+    "x.swapaxes(i, j) puts them in order. Check which axis each of your operations works on.",
+    detect=_axes_permuted)
+OTHER_AXIS_NORMALISED = Mistake(
+    "normalised over the wrong axis",
+    "Your result adds up to 1 along a different axis than it should: for example each column "
+    "sums to 1 where each row should.",
+    "Look at the axis= of your sum (and max) and keep the result's dimensions with "
+    "keepdims=True, so it divides along the axis the docstring names.",
+    detect=_other_axis_normalised)
+REDUCED_OTHER_AXIS = Mistake(
+    "reduced over the wrong axis",
+    "Your result is the right kind of summary (a sum, mean, max...) of the input, but taken "
+    "along a different axis than the exercise asks for.",
+    "axis=0 goes down the rows (one result per column); axis=1 goes along each row (one "
+    "result per row). Check which one the docstring describes.",
+    detect=_reduced_other_axis)
+SHIFTED = Mistake(
+    "shifted by one position",
+    "Your numbers are right but sit one position away from where they belong, a classic "
+    "off-by-one: an index, a slice bound or a range() that starts or ends one too early "
+    "or too late.",
+    "Write out by hand which input positions produce output position 0, 1 and the last one, "
+    "and compare with your indices and slice bounds.",
+    detect=_shifted)
+WRONG_AT_AN_EDGE = Mistake(
+    "wrong only at an edge",
+    "Your result is right everywhere except along one edge (its first or last row, column or "
+    "entry), so the main computation is right and the boundary case is not.",
+    "Look at how your code starts or ends: the first step of a loop, a slice such as x[1:] "
+    "or x[:-1], or a special case for the first or last position.",
+    detect=_wrong_at_an_edge)
+WRONG_ON_DIAGONAL = Mistake(
+    "wrong only on the diagonal",
+    "Your result is right everywhere except on its diagonal (the entries [i, i]).",
+    "The diagonal pairs each item with itself: check what your formula gives when both "
+    "indices are the same (a distance to itself, a self-comparison, a mask including i == j).",
+    detect=_wrong_on_diagonal)
+NUMERICALLY_UNSTABLE = Mistake(
+    "numerically unstable for large inputs",
+    "Your result is right wherever it is finite, but it becomes inf or NaN for this case, "
+    "whose inputs include large numbers. Mathematically your formula is fine; in floating "
+    "point an intermediate value overflowed (np.exp(100) is already 2.7e43, and float32 "
+    "overflows above exp(88)).",
+    "Rewrite the computation so no intermediate value gets huge: for example subtract the "
+    "maximum before np.exp (the result does not change), or use np.logaddexp / log-sum-exp.",
+    detect=_unstable)
+WRONG_DTYPE = Mistake(
+    "right values in the wrong dtype",
+    "Your numbers are right, but the array has a different dtype than the exercise asks for "
+    "(for example float64 where float32 was asked for, or floats where counts should be "
+    "integers).",
+    "Create the result with the dtype the docstring names (np.zeros(n, dtype=...)), or convert "
+    "at the end with .astype(...); operations between float32 and a float64 array give float64.",
+    detect=_wrong_dtype)
+
+GENERIC_MISTAKES = (*GENERIC_MISTAKES, AXES_PERMUTED, OTHER_AXIS_NORMALISED,
+                    REDUCED_OTHER_AXIS, SHIFTED, WRONG_AT_AN_EDGE, WRONG_ON_DIAGONAL,
+                    NUMERICALLY_UNSTABLE, WRONG_DTYPE)
+
+
+def relation_detail(mistake: Mistake, expected, got, case=None) -> str:
+    """One line with the specifics of a structural diagnosis ('' if it has none)."""
+    try:
+        if mistake is SCALED:
+            k = constant_factor(expected, got)
+            return f"your result / expected = about {fmt_number(k)}" if k is not None else ""
+        if mistake is AXES_PERMUTED:
+            p = _permutation(expected, got)
+            return (f"your shape {tuple(got.shape)} is the expected {tuple(expected.shape)} with "
+                    f"its axes in the order {p}") if p is not None else ""
+        if mistake is OTHER_AXIS_NORMALISED:
+            axes = _normalised_axes(expected, got)
+            if axes is None:
+                return ""
+            right, yours = axes
+            if expected.ndim == 2:
+                each = {0: "each column", 1: "each row"}
+                return f"{each[yours]} of your result sums to 1; {each[right]} should"
+            return f"your result sums to 1 along axis {yours}; it should along axis {right}"
+        if mistake is REDUCED_OTHER_AXIS:
+            found = _reduced_axes(expected, got, case)
+            if found is None:
+                return ""
+            how, right, yours = found
+            return (f"your result is the {how} over axis {yours} of the input; the {how} over "
+                    f"axis {right} is expected")
+        if mistake is SHIFTED:
+            found = _shift(expected, got)
+            if found is None:
+                return ""
+            axis, step = found
+            where = axis_word(expected.ndim, axis) if expected.ndim > 1 else "entry"
+            sign = "-" if step == 1 else "+"
+            return (f"your {where} i holds the expected {where} i {sign} 1")
+        if mistake in (WRONG_AT_AN_EDGE, WRONG_ON_DIAGONAL):
+            where = _edge(expected, got)
+            return f"every entry is right except in {where}" if where else ""
+        if mistake is NUMERICALLY_UNSTABLE:
+            return (f"the largest input of this case is about {fmt_number(_largest_input(case))}"
+                    if case is not None else "")
+        if mistake is WRONG_DTYPE:
+            return f"your dtype is {got.dtype}; expected {expected.dtype}"
+    except Exception:
+        return ""
+    return ""
+
+
+# -- relations across cases (found by FunctionCheck, which sees every case) ------------
+
+def _never(expected, got, case) -> bool:
+    return False
+
+
+SQUARE_ONLY = Mistake(
+    "right only for square inputs",
+    "Your function gives the right answer for every square input and fails for every "
+    "rectangular one, so somewhere it uses one dimension where the other belongs (a "
+    "transpose, or a shape[0] that should be shape[1]).",
+    "Take a 2x3 input and write the shape of every intermediate array next to your code; "
+    "the first one that disagrees with the docstring is the bug.",
+    detect=_never)
+SINGLE_BATCH_ONLY = Mistake(
+    "right only for a single batch item",
+    "Your function is right when the batch holds one item and wrong when it holds several, "
+    "so the batch axis gets mixed into the computation (a reduction, reshape or transpose "
+    "over the wrong axis, or an operation that treats the batch as one long sequence).",
+    "Check every axis= and reshape with the batch axis in mind: use axis=-1 (or the named "
+    "axis) rather than axis=0, and reshape with the batch size kept first.",
+    detect=_never)
+STATEFUL = Mistake(
+    "a result that depends on earlier calls",
+    "Called twice with the same input, your function returned different results, so it "
+    "keeps something between calls and adds to it (a list or array created outside the "
+    "function, a default argument such as acc=[], or an array updated in place with +=).",
+    "Create every accumulator inside the function, so each call starts fresh.",
+    detect=_never)
+
+
+def _arrays_of(case, min_ndim: int) -> list:
+    return [a for a in (*case.args, *case.kwargs.values())
+            if isinstance(a, ndarray) and a.ndim >= min_ndim]
+
+
+def is_square(case) -> bool | None:
+    """True if every 2-D (or more) array input is square in its last two axes; None if none."""
+    arrays = _arrays_of(case, 2)
+    if not arrays:
+        return None
+    return all(a.shape[-1] == a.shape[-2] for a in arrays)
+
+
+def is_single_batch(case) -> bool | None:
+    """True if every 3-D (or more) array input has one item on axis 0; None if none."""
+    arrays = _arrays_of(case, 3)
+    if not arrays:
+        return None
+    return all(a.shape[0] == 1 for a in arrays)
+
+
+def cross_case_pattern(cases, failing: list[bool]) -> Mistake | None:
+    """SQUARE_ONLY / SINGLE_BATCH_ONLY when the failures are exactly the non-square /
+    several-item cases (at least one passing and one failing case), else None."""
+    found = []
+    for mistake, kind in ((SQUARE_ONLY, is_square), (SINGLE_BATCH_ONLY, is_single_batch)):
+        kinds = [kind(case) for case in cases]
+        if None in kinds:
+            continue
+        if any(failing) and not all(failing) and all(
+                bad != good for bad, good in zip(failing, kinds, strict=True)):
+            found.append(mistake)
+    return found[0] if len(found) == 1 else None

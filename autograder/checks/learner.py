@@ -45,7 +45,8 @@ def describe_inputs(fn, case: Case) -> str:
 
 
 def fn_name(fn) -> str:
-    return getattr(fn, "__name__", None) or type(fn).__name__
+    name = getattr(fn, "__name__", None)
+    return name if isinstance(name, str) else type(fn).__name__
 
 
 def call(fn, case: Case, *, check_name: str):
@@ -62,9 +63,10 @@ def call(fn, case: Case, *, check_name: str):
         with contextlib.redirect_stderr(io.StringIO()):
             result = fn(*args, **kwargs)
     except NotImplementedError as exc:
+        text = _safe_str(exc)
         raise CheckFailure(
             f"you have not implemented `{fn_name(fn)}` yet"
-            + (f" ({exc})" if str(exc) else ""),
+            + (f" ({text})" if text else ""),
             hint=NOT_IMPLEMENTED_HINT) from None
     except (KeyboardInterrupt, GeneratorExit):
         raise
@@ -79,7 +81,9 @@ def explain_exception(exc: BaseException, fn, case: Case, check_name: str) -> Ch
     """A CheckFailure that says what the learner's exception means."""
     name = fn_name(fn)
     kind = type(exc).__name__
-    message = str(exc).strip() or "(no message)"
+    message = _safe_str(exc).strip() or "(no message)"
+    if len(message) > 300:
+        message = message[:300] + " ..."
     details = [f"on: {case.label}", f"inputs: {describe_inputs(fn, case)}"]
     where = learner_line(exc)
     if where:
@@ -108,6 +112,15 @@ def explain_exception(exc: BaseException, fn, case: Case, check_name: str) -> Ch
     elif isinstance(exc, SystemExit):
         message = "your code called exit(); a function should return a value instead"
     return CheckFailure(f"your `{name}` raised {kind}: {message}", details, hint=hint)
+
+
+def _safe_str(exc: BaseException) -> str:
+    """str(exc), or a stand-in when the exception's own __str__ fails."""
+    try:
+        text = str(exc)
+        return text if isinstance(text, str) else ""
+    except Exception:
+        return "(its message could not be shown)"
 
 
 def learner_line(exc: BaseException) -> str | None:

@@ -6,8 +6,8 @@ import importlib
 import pkgutil
 
 # Modules of the framework itself; every other module in this package is a stage's checks.
-FRAMEWORK_MODULES = {"compare", "core", "describe", "generic", "gradcheck", "integrity", "learner",
-                     "randomness", "registry", "spec", "tracebacks"}
+FRAMEWORK_MODULES = {"compare", "core", "describe", "events", "generic", "gradcheck", "integrity",
+                     "learner", "randomness", "registry", "spec", "tracebacks"}
 
 
 def stage_modules() -> list[str]:

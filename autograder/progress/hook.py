@@ -1,8 +1,8 @@
 """Record every check a learner runs in their workspace's progress store.
 
-Importing this module registers :func:`record` as a check listener
-(``autograder.checks`` imports it, so every notebook that uses a check
-records). Recording:
+:func:`register` adds :func:`record` as a check listener; a notebook's first
+cell calls ``autograder.lab.session.start_session()``, which calls it.
+Importing this module registers nothing. Recording:
 
 - does nothing while nbgrader executes a notebook (``NBGRADER_EXECUTION`` is
   set by ``nbgrader validate`` and ``nbgrader autograde``), when
@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..checks.core import Outcome, add_listener
+from ..checks.events import Outcome, add_listener
 from . import locate, store
 
 DISABLE_ENV = "AUTOGRADER_NO_PROGRESS"
@@ -59,4 +59,6 @@ def record(outcome: Outcome) -> None:
         return
 
 
-add_listener(record)
+def register() -> None:
+    """Record every check from now on (idempotent; start_session calls it)."""
+    add_listener(record)

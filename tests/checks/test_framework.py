@@ -134,13 +134,20 @@ def test_returning_none_and_passing_a_call_are_explained():
     assert "without calling it" in SQUARE.explain(3.0)
 
 
-def test_variant_that_raises_the_same_way_names_the_mistake():
-    check = FunctionCheck(
+def test_an_exception_alone_names_no_mistake_but_values_on_other_cases_do():
+    mistakes = [Mistake("no keepdims", "The row means broadcast along the columns.",
+                        variant=lambda a: a - a.mean(axis=1))]
+    raising_only = FunctionCheck(
         "center", lambda a: a - a.mean(axis=1, keepdims=True),
-        [Case("a 2x3 array", (np.arange(6.0).reshape(2, 3),))],
-        mistakes=[Mistake("no keepdims", "The row means broadcast along the columns.",
-                          variant=lambda a: a - a.mean(axis=1))])
-    msg = check.explain(lambda a: a - a.mean(axis=1))
+        [Case("a 2x3 array", (np.arange(6.0).reshape(2, 3),))], mistakes=mistakes)
+    msg = raising_only.explain(lambda a: a - a.mean(axis=1))
+    assert "raised ValueError" in msg and "Diagnosis" not in msg
+    # a square case where the variant returns a (wrong) value is evidence
+    with_values = FunctionCheck(
+        "center", lambda a: a - a.mean(axis=1, keepdims=True),
+        [Case("a 2x3 array", (np.arange(6.0).reshape(2, 3),)),
+         Case("a 3x3 array", (np.arange(9.0).reshape(3, 3) ** 2,))], mistakes=mistakes)
+    msg = with_values.explain(lambda a: a - a.mean(axis=1))
     assert "raised ValueError" in msg and "Diagnosis (no keepdims)" in msg
 
 

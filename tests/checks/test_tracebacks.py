@@ -20,7 +20,8 @@ def _run(sources: list[str]) -> list:
 @pytest.mark.slow
 def test_failed_check_hides_the_package_frames_but_not_the_learners():
     cells = _run([
-        "from autograder.checks.orientation import check_row_means",
+        "from autograder.checks.orientation import check_row_means\n"
+        "from autograder.lab.session import start_session\nstart_session()",
         "def row_means(a):\n    return a.mean(axis=0)",
         "check_row_means(row_means)",
         "def helper():\n    assert 1 == 2, 'my own assert'\nhelper()",
@@ -32,3 +33,27 @@ def test_failed_check_hides_the_package_frames_but_not_the_learners():
     assert "autograder" not in text and "core.py" not in text
     own = ANSI.sub("", "\n".join(cells[3].outputs[-1].traceback))
     assert "helper()" in own and "assert 1 == 2" in own and "my own assert" in own
+
+
+@pytest.mark.slow
+def test_a_check_run_before_its_function_cell_says_so_in_one_line():
+    cells = _run([
+        "from autograder.checks.orientation import check_row_means\n"
+        "from autograder.lab.session import start_session\nstart_session()",
+        "check_row_means(row_means)",
+    ])
+    error = cells[1].outputs[-1]
+    assert error.output_type == "error" and error.ename == "NameError"
+    assert error.traceback == ["`row_means` is not defined yet: run the cell above that "
+                               "defines it (the one with `def row_means`), then this check "
+                               "again."]
+
+
+@pytest.mark.slow
+def test_without_start_session_nothing_is_trimmed():
+    cells = _run([
+        "from autograder.checks.orientation import check_row_means",
+        "check_row_means(lambda a: a.mean(axis=0))",
+    ])
+    text = ANSI.sub("", "\n".join(cells[1].outputs[-1].traceback))
+    assert "core.py" in text  # importing the checks installed no handler
