@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 
@@ -265,7 +266,7 @@ def test_a_crash_in_learner_code_is_explained_not_raised():
     def crashes(A, n_iter=500, seed=0):
         return A[len(A)]  # IndexError
     message = eigen.check_power_iteration.explain(crashes)
-    assert "raised IndexError" in message and "check 1 of 4 failed" in message
+    assert "raised IndexError" in message and re.search(r"check 1 of \d+ failed", message)
 
 
 def test_not_implemented_is_reported_as_such():

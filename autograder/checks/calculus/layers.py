@@ -108,8 +108,14 @@ def _two_arrays(rng, shape):
 
 
 def _relu_cases(rng):
+    at_kink = floats(rng, 3, 4)
+    at_kink[:, ::2] = 0.0
     return [Case("x and dy of shape (4, 3)", (floats(rng, 4, 3), _two_arrays(rng, (4, 3)))),
-            Case("x and dy of shape (2, 6)", (floats(rng, 2, 6), _two_arrays(rng, (2, 6))))]
+            Case("x and dy of shape (2, 6)", (floats(rng, 2, 6), _two_arrays(rng, (2, 6)))),
+            Case("x with entries exactly 0 (where dx is 0, as the docstring says)",
+                 (floats(rng, 3, 4), at_kink)),
+            Case("x and dy of shape (2, 3, 2) (any shape)",
+                 (floats(rng, 2, 3, 2), _two_arrays(rng, (2, 3, 2))))]
 
 
 check_relu_backward = FunctionCheck(
@@ -203,7 +209,9 @@ def _softmax_cases(rng):
     return [Case("logits of shape (3, 4)", (floats(rng, 3, 4, scale=2.0),)),
             Case("logits of shape (4, 4)", (floats(rng, 4, 4, scale=2.0),)),
             Case("large logits: [[1000, 1001, 1002], [-5, 0, 5]]",
-                 (np.array([[1000.0, 1001.0, 1002.0], [-5.0, 0.0, 5.0]]),))]
+                 (np.array([[1000.0, 1001.0, 1002.0], [-5.0, 0.0, 5.0]]),)),
+            Case("rows far apart: [[-1000, 0, 1000], [-1000, -1001, -999]]",
+                 (np.array([[-1000.0, 0.0, 1000.0], [-1000.0, -1001.0, -999.0]]),))]
 
 
 check_softmax = FunctionCheck(
@@ -325,7 +333,10 @@ def _ce_cases(rng):
             Case("a batch of 5 examples, 4 classes", (floats(rng, 5, 4, scale=2.0),
                                                       rng.integers(0, 4, size=5))),
             Case("a confident wrong prediction: logits [500, 0, -500], label 2",
-                 (np.array([[500.0, 0.0, -500.0], [1.0, 2.0, 3.0]]), np.array([2, 0])))]
+                 (np.array([[500.0, 0.0, -500.0], [1.0, 2.0, 3.0]]), np.array([2, 0]))),
+            Case("huge logits in rows of very different sizes",
+                 (np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1001.0, -999.0]]),
+                  np.array([0, 2])))]
 
 
 def _ce_variant(loss_of, grad_of):
