@@ -27,6 +27,7 @@ def _benchmark():
     spec = importlib.util.spec_from_file_location("mutation_benchmark",
                                                   ROOT / "benchmarks" / "mutation.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module   # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

@@ -171,7 +171,8 @@ check_clip_negatives = FunctionCheck(
     "clip_negatives", _clip_negatives,
     lambda rng: [Case("a vector of 8 numbers", (rng.normal(size=8),)),
                  Case("a 3x4 array", (rng.normal(size=(3, 4)),)),
-                 Case("an array with no negatives", (np.abs(rng.normal(size=5)),))],
+                 Case("an array with no negatives", (np.abs(rng.normal(size=5)),)),
+                 Case("a 2x3x2 array (any shape)", (rng.normal(size=(2, 3, 2)),))],
     mutation=Mistake(
         "changed its input in place",
         "Your result is right, but your function also set the negatives of the caller's "
@@ -298,7 +299,11 @@ def _position_signal(x):
 def _float32_cases(rng):
     return [Case("a float32 array of shape (3, 5)", (rng.normal(size=(3, 5)).astype(np.float32),)),
             Case("a float32 array of shape (4, 4)", (rng.normal(size=(4, 4)).astype(np.float32),)),
-            Case("a float32 array of shape (2, 8)", (rng.normal(size=(2, 8)).astype(np.float32),))]
+            Case("a float32 array of shape (2, 8)", (rng.normal(size=(2, 8)).astype(np.float32),)),
+            Case("a float32 array with one column, d = 1 (the result is x itself)",
+                 (rng.normal(size=(3, 1)).astype(np.float32),)),
+            Case("float32 values of very different sizes, shape (2, 3)",
+                 (np.array([[1e6, -2.5, 3e-3], [-7e5, 0.25, 1e-4]], dtype=np.float32),))]
 
 
 check_add_position_signal = FunctionCheck(

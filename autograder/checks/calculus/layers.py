@@ -240,6 +240,13 @@ check_softmax = FunctionCheck(
                 "different amounts, which changes the probabilities.",
                 "Subtract the maximum of each row: z.max(axis=-1, keepdims=True).",
                 variant=lambda z: _naive_softmax(z - z.max(axis=0))),
+        Mistake("the maximum of the whole array",
+                "You subtracted one maximum, of the whole array, from every row. A row whose "
+                "logits are all far below that maximum then has exp(...) == 0 everywhere, and "
+                "0 / 0 gives NaN.",
+                "Subtract each row's own maximum: z.max(axis=-1, keepdims=True).",
+                variant=lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(
+                    axis=-1, keepdims=True)),
     ],
     hint="p = exp(z - max) / sum(exp(z - max)) over the last axis, row by row.")
 
