@@ -178,7 +178,10 @@ def test_held_out_points_are_not_the_training_points():
     (autograd.check_neuron, (lambda xs, ws, b: b, make_engine().Value)),
 ])
 def test_the_same_submission_gets_the_same_message(check, submission):
-    assert check.explain(submission) == check.explain(submission) is not None
+    np.random.seed(1)               # a check that drew from the global state would differ
+    first = check.explain(submission)
+    np.random.seed(2)
+    assert first is not None and check.explain(submission) == first
 
 
 def test_ravine_learning_rates_are_judged_by_the_loss_they_reach():
