@@ -6,8 +6,10 @@
 For every function exercise of the solution notebooks (autograder.solutions),
 benchmarks/mutants.py makes mutants of the solution cell. Each mutant runs
 in-process in a fresh namespace (the notebook's set-up and definition cells,
-then the mutated cell), followed by the VISIBLE part of the exercise's test
-cells only, with a per-mutant time limit (signal.setitimer). A mutant is
+then the mutated cell; every earlier non-test cell when the solution needs
+data that such a cell makes: "(all cells)" in the table), followed by the
+VISIBLE part of the exercise's test cells only, with a per-mutant time limit
+(signal.setitimer). A mutant is
 
 - killed: the visible check failed (AssertionError; a crash or a time-out of
   the check also counts, and is listed);
@@ -230,11 +232,12 @@ def checks_called(exercise: solutions.FunctionExercise, namespace: dict) -> list
     return found
 
 
-def record_inputs(exercise: solutions.FunctionExercise) -> dict[str, list[tuple[tuple, dict]]]:
+def record_inputs(exercise: solutions.FunctionExercise,
+                  mode: str = "definitions") -> dict[str, list[tuple[tuple, dict]]]:
     """The battery: every input the checks give the solution's functions (visible, hidden,
     FRESH_SEEDS more seeds of the visible check), each also with its float arrays scaled."""
     recorder = Recorder()
-    namespace = solutions.fresh_namespace(exercise)
+    namespace = solutions.fresh_namespace(exercise, mode=mode)
     for name in exercise.functions:
         if isinstance(namespace.get(name), types.FunctionType):
             namespace[name] = recorder.wrap(name, namespace[name])
@@ -280,6 +283,7 @@ class ExerciseResult:
     check_ms: float
     battery: int
     mutants: list[MutantResult]
+    note: str = ""
 
     def count(self, *statuses: str) -> int:
         return sum(m.status in statuses for m in self.mutants)
@@ -336,8 +340,9 @@ def registered_match(check: Any, fn: Callable) -> str | None:
     return None
 
 
-def time_visible(exercise: solutions.FunctionExercise, repeats: int = 5) -> float:
-    namespace = solutions.fresh_namespace(exercise)
+def time_visible(exercise: solutions.FunctionExercise, repeats: int = 5,
+                 mode: str = "definitions") -> float:
+    namespace = solutions.fresh_namespace(exercise, mode=mode)
     times = []
     with quiet():
         for _ in range(repeats):
@@ -347,12 +352,12 @@ def time_visible(exercise: solutions.FunctionExercise, repeats: int = 5) -> floa
     return statistics.median(times) * 1e3
 
 
-def run_mutant(exercise, mutant, battery, baseline) -> MutantResult:
+def run_mutant(exercise, mutant, battery, baseline, mode: str = "definitions") -> MutantResult:
     result = MutantResult(mutant.label, "killed",
                           line=mutator.describe_diff(exercise.source, mutant.source))
     try:
         with quiet(), time_limit(TIME_LIMIT):
-            namespace = solutions.fresh_namespace(exercise, mutant.source)
+            namespace = solutions.fresh_namespace(exercise, mutant.source, mode=mode)
             solutions.run_visible_tests(exercise, namespace)
     except AssertionError as exc:
         names = DIAGNOSIS.findall(str(exc))
@@ -396,6 +401,20 @@ def run_mutant(exercise, mutant, battery, baseline) -> MutantResult:
     return result
 
 
+def setup_mode(exercise: solutions.FunctionExercise) -> str | None:
+    """"definitions" if the solution passes its visible check after the definition cells
+    alone, else "all" (every earlier non-test cell) if it passes then, else None."""
+    for mode in ("definitions", "all"):
+        try:
+            with quiet(), time_limit(20 * TIME_LIMIT):
+                solutions.run_visible_tests(exercise, solutions.fresh_namespace(exercise,
+                                                                                mode=mode))
+            return mode
+        except (Exception, MutantTimeout):
+            continue
+    return None
+
+
 def run_exercise(exercise: solutions.FunctionExercise, seed: int,
                  max_mutants: int) -> ExerciseResult:
     every = mutator.mutants(exercise.source)
@@ -403,12 +422,18 @@ def run_exercise(exercise: solutions.FunctionExercise, seed: int,
     if len(every) > max_mutants:
         rng = random.Random(seed * 1_000_003 + zlib.crc32(exercise.key.encode()))
         chosen = sorted(rng.sample(every, max_mutants), key=every.index)
-    check_ms = time_visible(exercise)
-    battery = record_inputs(exercise)
-    baseline = solutions.fresh_namespace(exercise)
-    results = [run_mutant(exercise, m, battery, baseline) for m in chosen]
+    mode = setup_mode(exercise)
+    if mode is None:   # the solution itself fails: nothing can be measured
+        return ExerciseResult(exercise.key, len(every), False, float("nan"), 0, [],
+                              note="the solution fails its own visible check")
+    with quiet():   # cells that print while the namespaces are built
+        check_ms = time_visible(exercise, mode=mode)
+        battery = record_inputs(exercise, mode)
+        baseline = solutions.fresh_namespace(exercise, mode=mode)
+    results = [run_mutant(exercise, m, battery, baseline, mode) for m in chosen]
     return ExerciseResult(exercise.key, len(every), len(chosen) < len(every), check_ms,
-                          sum(len(v) for v in battery.values()), results)
+                          sum(len(v) for v in battery.values()), results,
+                          note="" if mode == "definitions" else "set-up: every earlier cell")
 
 
 def run(stages: list[str] | None = None, exercise: str | None = None, seed: int = 0,
@@ -437,6 +462,11 @@ def report(results: list[ExerciseResult], verbose: bool = False) -> str:
         lines += ["", f"== {stage}", header]
         for r in rows:
             name = r.key.split("/", 1)[1] + (" (sampled)" if r.sampled else "")
+            if r.note and not r.mutants:
+                lines.append(f"{name:52s} skipped: {r.note}")
+                continue
+            if r.note:
+                name += " (all cells)"
             lines.append(f"{name:52s} {len(r.mutants):4d} {r.count('equivalent'):3d} "
                          f"{r.killed:5d}/{r.non_equivalent:<5d} {_pct(r.killed, r.non_equivalent)} "
                          f"{r.diagnosed:4d} {r.corresponding:4d} {r.confirmed:3d} {r.wrong:3d} "
@@ -450,10 +480,11 @@ def report(results: list[ExerciseResult], verbose: bool = False) -> str:
                      f"{sum(r.corresponding for r in rows):4d} "
                      f"{sum(r.confirmed for r in rows):3d} {sum(r.wrong for r in rows):3d}"
                      f"   (diagnosed: {_pct(sum(r.diagnosed for r in rows), killed)})")
-    ms = [r.check_ms for r in results]
+    ms = [r.check_ms for r in results if r.mutants]
     if ms:
         lines.append(f"\nvisible check time: median {statistics.median(ms):.1f} ms, "
-                     f"max {max(ms):.1f} ms ({max(results, key=lambda r: r.check_ms).key})")
+                     f"max {max(ms):.1f} ms "
+                     f"({max((r for r in results if r.mutants), key=lambda r: r.check_ms).key})")
     lines.append("\ncolumns: mut = mutants run, eq = equivalent (identified), kill/non-eq, "
                  "diag = killed with a diagnosis, var = killed mutants that correspond to a "
                  "registered variant, ok = of those, named right, bad = named another mistake, "

@@ -20,7 +20,6 @@ import numpy as np
 import pytest
 
 from autograder.checks import Case
-from autograder.solutions import solution_function
 from autograder.checks.linear_algebra import bases, eigen, maps, svd, systems, vectors
 from autograder.checks.linear_algebra.support import (
     EIGEN_SOLVERS,
@@ -30,6 +29,7 @@ from autograder.checks.linear_algebra.support import (
     symmetric_with_eigenvalues,
     with_eigenvalues,
 )
+from autograder.solutions import solution_function
 
 # -- builtins_used ---------------------------------------------------------------------------
 
