@@ -445,4 +445,6 @@ def _verify_sample_next_tokens(fn, ctx: Context) -> None:
 
 check_sample_next_tokens = CustomCheck(
     "sample_next_tokens", _verify_sample_next_tokens, reference=_sample_reference,
+    hint='probs = next_token_distribution(logits, temperature, top_k); draw n tokens with '
+         'rng.choice(len(logits), size=n, p=probs), using only the rng you were given.',
     mistakes=[*SAMPLE_RNG_MISTAKES, SAMPLE_GREEDY, SAMPLE_NO_TEMPERATURE, SAMPLE_OUTSIDE_TOP_K])

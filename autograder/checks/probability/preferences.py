@@ -200,6 +200,8 @@ def _verify_simulate(fn, ctx: Context) -> None:
 
 check_simulate_preferences = CustomCheck(
     "simulate_preferences", _verify_simulate, reference=_simulate_reference,
+    hint='For each comparison pick two different items with the rng you were given; item a'
+         ' wins with probability sigmoid(s_a - s_b): rng.uniform() < that probability.',
     mistakes=[*SIM_RNG_MISTAKES, SIM_SAME_ITEM, SIM_DETERMINISTIC, SIM_SIGN])
 
 # ---------------------------------------------------------------------------
@@ -427,4 +429,6 @@ def _verify_fit(fn, ctx: Context) -> None:
 
 check_fit_bradley_terry = CustomCheck(
     "fit_bradley_terry", _verify_fit, reference=_fit_reference,
+    hint='Start from zeros; repeat `steps` times: s = s - lr * bt_gradient(s, winners, '
+         'losers) on all comparisons, then subtract the mean of s.',
     mistakes=[FIT_ASCENT, FIT_NOT_CENTRED])

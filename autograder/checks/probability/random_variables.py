@@ -200,6 +200,8 @@ def _verify_sample_exponential(fn, ctx: Context) -> None:
 
 check_sample_exponential = CustomCheck(
     "sample_exponential", _verify_sample_exponential, reference=_sample_exponential_reference,
+    hint='Inverse transform: u = rng.uniform(size=n), then x = -log(1 - u) / rate, using '
+         'only the rng you were given.',
     mistakes=[*EXP_RNG_MISTAKES, EXP_SCALE, EXP_NEGATIVE])
 
 # ---------------------------------------------------------------------------
@@ -289,6 +291,8 @@ def _verify_sample_categorical(fn, ctx: Context) -> None:
 
 check_sample_categorical = CustomCheck(
     "sample_categorical", _verify_sample_categorical, reference=_sample_categorical_reference,
+    hint='u = rng.uniform(size=n); each sample is the number of cumulative probabilities '
+         '(np.cumsum(p)) that are <= u, an integer in 0 .. K - 1.',
     mistakes=[*CAT_RNG_MISTAKES, CAT_OFF_BY_ONE, CAT_UNIFORM])
 
 # ---------------------------------------------------------------------------

@@ -257,6 +257,8 @@ def _verify_sample_mvn(fn, ctx: Context) -> None:
 
 check_sample_mvn = CustomCheck(
     "sample_mvn", _verify_sample_mvn, reference=_mvn_reference,
+    hint='L = np.linalg.cholesky(cov); Z = rng.standard_normal((n, d)); X = mean + Z @ '
+         'L.T, with the rng you were given.',
     mistakes=[*MVN_RNG_MISTAKES, MVN_UNTRANSPOSED, MVN_COVARIANCE_AS_FACTOR,
               MVN_ELEMENTWISE_SQRT, MVN_NO_MEAN])
 
@@ -402,4 +404,7 @@ def _verify_ellipse(fn, ctx: Context) -> None:
 
 check_covariance_ellipse = CustomCheck(
     "covariance_ellipse", _verify_ellipse, reference=_ellipse_reference,
+    hint='Take points on the unit circle (cos t, sin t), map them with the Cholesky factor'
+         ' L of the covariance (or its eigenvectors scaled by sqrt of the eigenvalues), '
+         'scale by the radius, add the mean.',
     mistakes=[ELL_COVARIANCE_AS_FACTOR, ELL_AXIS_ALIGNED, ELL_UNTRANSPOSED, ELL_RADIUS])

@@ -36,6 +36,8 @@ def _embed_cases(rng):
 
 check_embed = FunctionCheck(
     "embed", _embed, _embed_cases, dtype="exact", rtol=1e-6, atol=1e-6,
+    hint='x = tok_emb[tokens] + pos_emb[:T] with T = tokens.shape[1]: fancy indexing gives'
+         ' (B, T, D), and the (T, D) position rows broadcast over the batch.',
     mistakes=[
         Mistake("positional embeddings not added",
                 "Your result is the token embeddings alone. Without the position embedding "
@@ -82,6 +84,8 @@ def _stable(x, axis):
 
 check_softmax = FunctionCheck(
     "softmax", oracles.softmax, _softmax_cases, dtype="exact", rtol=1e-5, atol=1e-7,
+    hint="Subtract each row's maximum (axis=-1, keepdims=True), exponentiate, divide by "
+         "the sum over the last axis; keep the input's dtype.",
     mistakes=[
         Mistake("softmax over the wrong axis",
                 "Your values are normalised down the columns (axis 0) instead of along each "
@@ -137,6 +141,9 @@ def _nll(logits, targets):
 
 check_cross_entropy = FunctionCheck(
     "cross_entropy", oracles.cross_entropy, _ce_cases, rtol=1e-4, atol=1e-6, dtype=None,
+    hint='log-probabilities = logits - logsumexp(logits) over the last axis (stable); pick'
+         " the target's entry at every (b, t); average -log p over the positions where "
+         'mask is 1 (divide by mask.sum()).',
     mistakes=[
         Mistake("loss averaged over padding",
                 "You summed the masked losses but divided by the number of *all* positions. "
@@ -212,6 +219,9 @@ def _lookup_cases(rng):
 
 check_best_lookup_accuracy = FunctionCheck(
     "best_lookup_accuracy", _best_lookup_accuracy, _lookup_cases, rtol=1e-9, dtype=None,
+    hint='For each answer position (mask 1), the best a lookup table can do is predict the'
+         ' most common target for that input token; count how many positions that gets '
+         'right.',
     mistakes=[
         Mistake("positions outside the mask counted",
                 "Your table or your accuracy includes positions where the mask is 0 (the "
@@ -235,6 +245,8 @@ check_best_lookup_accuracy = FunctionCheck(
 
 check_initial_loss = ValueCheck(
     "initial_loss", lambda: math.log(15), what="`initial_loss`", rtol=1e-6,
+    hint='A model that knows nothing gives every one of the 15 tokens probability 1/15; '
+         'the cross-entropy is then -log(1/15) = log(15), in nats.',
     mistakes=[
         Mistake("a base-2 logarithm",
                 "You used log2. The cross-entropy in this stage uses the natural logarithm "

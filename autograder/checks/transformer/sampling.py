@@ -107,6 +107,9 @@ def _verify_sample(fn, ctx: Context) -> None:
 
 check_sample_next = CustomCheck(
     "sample_next", _verify_sample, reference=_sample_reference,
+    hint='At temperature 0 return logits.argmax(-1). Otherwise p = softmax(logits / '
+         'temperature) row by row, u = rng.random(B), sample = number of entries of '
+         'np.cumsum(p, -1) below u.',
     mistakes=[TEMPERATURE_MULTIPLIED, TEMPERATURE_IGNORED, ZERO_TEMPERATURE, RNG_IGNORED])
 
 # -- 7.2 generation ------------------------------------------------------------------------
@@ -163,6 +166,9 @@ def _gen_cases(rng):
 
 check_generate = FunctionCheck(
     "generate", _generate, _gen_cases, dtype=None,
+    hint='Loop n_new times: logits = model.logits(seq[:, -context:]); next token = '
+         'sample_next(logits[:, -1], temperature, rng); append it. Return the prompt and '
+         'the new tokens.',
     mistakes=[
         Mistake("logits of the wrong position",
                 "Your next token comes from the logits of the first position. The prediction "
@@ -241,6 +247,8 @@ def _solve_cases(rng):
 
 check_solve = FunctionCheck(
     "solve", _greedy_answers, _solve_cases, dtype=None,
+    hint='Encode the prompts into one (B, T0) array, generate len(prompt) - 2 tokens '
+         'greedily (temperature 0), and decode only the new tokens of each row.',
     mistakes=[
         Mistake("the prompt included in the answer",
                 "Your answers start with the prompt. solve returns only what the model "

@@ -58,6 +58,9 @@ def _adam_cases(rng):
 check_adamw_update = FunctionCheck(
     "adamw_update", lambda *a, **k: tuple(x.astype(a[0].dtype) for x in _adamw(*a, **k)),
     _adam_cases, dtype="exact", rtol=2e-5, atol=1e-7,
+    hint='m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; m_hat, v_hat divided by (1 - '
+         'b^t); p - lr * (m_hat / (sqrt(v_hat) + eps) + weight_decay * p); Python floats '
+         'keep float32.',
     mistakes=[
         Mistake("Adam bias correction missing",
                 "Your update skips the bias correction. m and v start at 0, so in the first "
@@ -189,8 +192,12 @@ def _verify_schedule(fn, ctx: Context) -> None:
                     mistake=NUMPY_SCALAR)
 
 
-check_lr_schedule = CustomCheck("lr_schedule", _verify_schedule, reference=_schedule,
-                                mistakes=[*SCHEDULE_MISTAKES, NUMPY_SCALAR])
+check_lr_schedule = CustomCheck(
+    "lr_schedule", _verify_schedule, reference=_schedule,
+    hint="step < warmup: peak * (step + 1) / warmup; after it, progress = (step - warmup) / "
+         "(total - warmup) and lr = floor + (peak - floor) * 0.5 * (1 + math.cos(math.pi * "
+         "progress)), floor = final_frac * peak; return a Python float.",
+    mistakes=[*SCHEDULE_MISTAKES, NUMPY_SCALAR])
 
 # -- 6.3 accuracy ------------------------------------------------------------------------
 
@@ -222,6 +229,8 @@ def _acc_cases(rng):
 
 check_sequence_accuracy = FunctionCheck(
     "sequence_accuracy", _sequence_accuracy, _acc_cases, rtol=1e-9, dtype=None,
+    hint='right = (logits.argmax(-1) == targets) | (mask == 0); a problem counts when '
+         'right.all(axis=1); return the mean as a float.',
     mistakes=[
         Mistake("accuracy per token, not per problem",
                 "You returned the fraction of correct answer *characters*. A problem is "
@@ -321,6 +330,8 @@ def _verify_trained(model, ctx: Context) -> None:
                     "the loss should fall below 0.01.")
 
 
-check_trained_model = CustomCheck("trained_model", _verify_trained,
-                                  reference=_LazyModel(_pretrained),
-                                  mistakes=[FLOAT64_MODEL, NOT_TRAINED])
+check_trained_model = CustomCheck(
+    "trained_model", _verify_trained, reference=_LazyModel(_pretrained),
+    hint="Train with your train loop until the loss is below about 0.01, writing each updated "
+         "array back into model.params and keeping m and v per parameter across steps.",
+    mistakes=[FLOAT64_MODEL, NOT_TRAINED])
