@@ -121,7 +121,11 @@ def _masked_cases(rng):
             Case("(2, 3, 3) scores and a (3, 3) mask that is not causal",
                  (rng.normal(size=(2, 3, 3)).astype(np.float32), other)),
             Case("(2, 4, 4) scores with large values, causal mask",
-                 ((rng.normal(size=(2, T, T)) * 50).astype(np.float32), causal))]
+                 ((rng.normal(size=(2, T, T)) * 50).astype(np.float32), causal)),
+            # A fill value such as -1e9 or -1e4 instead of -inf is then *above* the allowed
+            # scores and takes all the weight; -inf stays below everything.
+            Case("(3, 3) scores around -1e10 (far below a fill value like -1e9), causal mask",
+                 ((-1e10 + rng.normal(size=(3, 3)) * 3e3).astype(np.float32), _causal(3)))]
 
 
 def _stable(x, axis=-1):
@@ -145,6 +149,13 @@ check_masked_softmax = FunctionCheck(
                 "thrown away, so the output shrinks.",
                 "Mask the *scores*: put -inf where the mask is False, then take the softmax.",
                 variant=lambda s, m: np.where(m, _stable(s), 0.0).astype(s.dtype)),
+        Mistake("a finite fill value instead of -inf",
+                "You filled the masked scores with a large negative number (such as -1e9) "
+                "instead of -inf. That works while every real score is above it, but scores "
+                "far below the fill value hand all the weight to the forbidden keys. -inf is "
+                "below every number, and exp(-inf) is exactly 0.",
+                "Use np.where(mask, scores, -np.inf).",
+                variant=lambda s, m: _stable(np.where(m, s, np.float32(-1e9))).astype(s.dtype)),
         Mistake("masked scores set to 0",
                 "You replaced the masked scores by 0. exp(0) = 1, so masked keys still get "
                 "weight.",

@@ -129,6 +129,9 @@ class SumModel:
 
     def logits(self, tokens):
         tokens = np.asarray(tokens)
+        if tokens.ndim != 2 or tokens.shape[1] > self.config.context:
+            raise ValueError(f"this model reads (B, T) tokens with T <= its context "
+                             f"({self.config.context}); it was given shape {tokens.shape}")
         target = np.cumsum(tokens, axis=1) % self.V                 # (B, T)
         out = np.zeros((*tokens.shape, self.V), dtype=np.float32)
         np.put_along_axis(out, target[..., None], 30.0, axis=-1)
@@ -140,9 +143,10 @@ class SumModel:
 
 def _generate(model, tokens, n_new, temperature=0.0, rng=None):
     seq = [list(map(int, row)) for row in np.asarray(tokens)]
+    window = model.config.context
     for row in seq:
         for _ in range(n_new):
-            row.append(sum(row) % model.V)      # the SumModel's greedy choice, by hand
+            row.append(sum(row[-window:]) % model.V)   # the SumModel's greedy choice, by hand
     return np.array(seq, dtype=np.int64)
 
 
@@ -150,7 +154,7 @@ def _gen_variant(model, tokens, n_new, temperature=0.0, rng=None, position=-1, w
                  keep_prompt=True):
     out = np.asarray(tokens)
     for _ in range(n_new):
-        ctx = out if window is None else out[:, -window:]
+        ctx = out[:, -model.config.context:] if window is None else out[:, -window:]
         nxt = model.logits(ctx)[:, position].argmax(-1)
         out = np.concatenate([out, nxt[:, None]], axis=1)
     return out if keep_prompt else out[:, tokens.shape[1]:]
@@ -161,7 +165,10 @@ def _gen_cases(rng):
     return [Case("a batch of 3 prompts of 4 tokens, 5 new tokens (greedy)",
                  (model, rng.integers(0, 11, (3, 4)), 5)),
             Case("one prompt of 2 tokens, 3 new tokens (greedy)",
-                 (model, np.array([[4, 9]]), 3))]
+                 (model, np.array([[4, 9]]), 3)),
+            Case("2 prompts of 3 tokens, 5 new tokens, a model with a context of 4 "
+                 "(the sequence outgrows the context: feed the model its last 4 tokens)",
+                 (SumModel(context=4), rng.integers(0, 11, (2, 3)), 5))]
 
 
 check_generate = FunctionCheck(
