@@ -400,6 +400,19 @@ def _verify_ellipse(fn, ctx: Context) -> None:
                      "with no point in it"],
                     hint="Take the angles t = np.linspace(0, 2 * np.pi, n_points) for the "
                          "unit circle.")
+        # ... and only once, in order: the turn from one point to the next always has the
+        # same direction, and the turns add up to at most one full circle.
+        theta = np.arctan2(white[1], white[0])                               # (n_points,)
+        turns = (np.diff(theta) + np.pi) % (2 * np.pi) - np.pi               # each in [-pi, pi)
+        total = float(turns.sum())
+        one_way = bool((turns >= -1e-9).all() or (turns <= 1e-9).all())
+        ctx.require(one_way and abs(total) <= 2 * np.pi + 1e-6,
+                    "your points should go once around the ellipse, in order",
+                    [f"for {case.label}: walking from point to point turns "
+                     f"{np.degrees(abs(total)):.0f} degrees in all"
+                     + ("" if one_way else ", and sometimes backwards") + " (360 at most)"],
+                    hint="Use angles from 0 to 2 * pi, in increasing order: "
+                         "np.linspace(0, 2 * np.pi, n_points).")
 
 
 check_covariance_ellipse = CustomCheck(

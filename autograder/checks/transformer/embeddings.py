@@ -69,7 +69,13 @@ def _softmax_cases(rng):
             Case("large logits (around 1000), float32",
                  ((rng.normal(size=(3, 4)) * 5 + 1000).astype(np.float32),)),
             Case("a (2, 3, 4) array, float32", (rng.normal(size=(2, 3, 4)).astype(np.float32),)),
-            Case("logits of shape (4, 4), float64", (rng.normal(size=(4, 4)),))]
+            Case("logits of shape (4, 4), float64", (rng.normal(size=(4, 4)),)),
+            # float32 exp overflows above about 88: a row from -60 to 100 needs its own
+            # maximum subtracted (not its minimum), and a row far below the others needs
+            # its own maximum, not the whole array's.
+            Case("(3, 4) float32 logits: a row from -60 to 100, a row around -150, a tame row",
+                 (np.array([[-60.0, 0.0, 30.0, 100.0], [-150.0, -151.0, -149.0, -152.0],
+                            [0.5, -0.5, 1.0, 0.0]], dtype=np.float32),))]
 
 
 def _naive_softmax(x):
@@ -82,8 +88,11 @@ def _stable(x, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+# rtol: every correct float32 formulation must pass. exp(x - logsumexp(x)) on logits near
+# 1000 rounds x - logsumexp(x) to float32's spacing there (6e-5), a relative error of up to
+# about 6e-5 in the result; 2e-4 leaves a factor of 3 and is still far below any mistake.
 check_softmax = FunctionCheck(
-    "softmax", oracles.softmax, _softmax_cases, dtype="exact", rtol=1e-5, atol=1e-7,
+    "softmax", oracles.softmax, _softmax_cases, dtype="exact", rtol=2e-4, atol=1e-7,
     hint="Subtract each row's maximum (axis=-1, keepdims=True), exponentiate, divide by "
          "the sum over the last axis; keep the input's dtype.",
     mistakes=[
@@ -100,6 +109,13 @@ check_softmax = FunctionCheck(
                 "is then exp(0) = 1.",
                 "Compute np.exp(x - x.max(axis=-1, keepdims=True)).",
                 variant=_naive_softmax),
+        Mistake("one maximum for the whole array",
+                "You subtracted the maximum of the whole array, not of each row. A row far "
+                "below that maximum then underflows: all its exponentials are 0 and 0 / 0 is "
+                "NaN. Each row needs its own maximum.",
+                "x.max(axis=-1, keepdims=True).",
+                variant=lambda x: (np.exp(x - x.max()) / np.exp(x - x.max()).sum(
+                    axis=-1, keepdims=True)).astype(x.dtype)),
         Mistake("normalised by the sum of everything",
                 "You divided by the sum over the whole array, so the rows do not each sum to "
                 "1.",
