@@ -62,21 +62,28 @@ check_fraction_done = FunctionCheck(
     [Case("3 of 12 exercises passed", (3, 12)),
      Case("0 of 5 exercises passed", (0, 5)),
      Case("7 of 7 exercises passed", (7, 7)),
-     Case("2 of 3 exercises passed", (2, 3))],
+     Case("2 of 3 exercises passed", (2, 3)),
+     Case("1 of 1 exercise passed", (1, 1)),
+     Case("0 of 0 exercises (nothing to do yet): 0.0, as the text promises", (0, 0))],
     mistakes=[
         Mistake("a percentage instead of a fraction",
                 "Your answer is 100 times too big: you returned a percentage (25.0) where a "
                 "fraction between 0 and 1 (0.25) was asked for.",
                 "Leave out the factor of 100.",
-                variant=lambda p, t: 100 * p / t),
+                variant=lambda p, t: 100 * p / t if t else 0.0),
         Mistake("integer division",
                 "`//` divides and throws away the remainder, so 3 // 12 is 0.",
                 "Use / for a fractional result.",
-                variant=lambda p, t: p // t),
+                variant=lambda p, t: p // t if t else 0.0),
         Mistake("the fraction still to do",
                 "You returned the fraction of exercises *not* yet passed.",
                 "Divide the number passed by the total.",
-                variant=lambda p, t: (t - p) / t),
+                variant=lambda p, t: (t - p) / t if t else 0.0),
+        Mistake("no case for a total of 0",
+                "Your function divides by the total even when it is 0, which raises "
+                "ZeroDivisionError. The exercise promises 0.0 for an empty notebook.",
+                "Test for total == 0 first and return 0.0; only divide otherwise.",
+                variant=lambda p, t: p / t),
     ],
     hint="Divide the number passed by the total, and return 0.0 when the total is 0.")
 
@@ -142,7 +149,9 @@ check_last_column = FunctionCheck(
                 "You returned the first column (index 0).",
                 "Negative indices count from the end: -1 is the last.",
                 variant=lambda a: a[:, 0]),
-    ])
+    ],
+    hint="Rows are the first index and columns the second: a[:, -1] takes every row's last "
+         "entry, shape (n,).")
 
 
 def _clip_negatives(a):
@@ -162,7 +171,8 @@ check_clip_negatives = FunctionCheck(
     "clip_negatives", _clip_negatives,
     lambda rng: [Case("a vector of 8 numbers", (rng.normal(size=8),)),
                  Case("a 3x4 array", (rng.normal(size=(3, 4)),)),
-                 Case("an array with no negatives", (np.abs(rng.normal(size=5)),))],
+                 Case("an array with no negatives", (np.abs(rng.normal(size=5)),)),
+                 Case("a 2x3x2 array (any shape)", (rng.normal(size=(2, 3, 2)),))],
     mutation=Mistake(
         "changed its input in place",
         "Your result is right, but your function also set the negatives of the caller's "
@@ -180,7 +190,9 @@ check_clip_negatives = FunctionCheck(
                 "You returned True/False for each entry (a mask) instead of the clipped values.",
                 "Use the mask to choose values, e.g. np.where(mask, a, 0).",
                 variant=lambda a: a > 0),
-    ])
+    ],
+    hint="Build a new array where every negative entry is 0 and the others are unchanged "
+         "(np.maximum(a, 0) or np.where), without writing into `a`.")
 
 
 def _row_means(a):
@@ -210,7 +222,8 @@ check_row_means = FunctionCheck(
                 "returns a flat vector of shape (n,).",
                 "Drop keepdims=True here.",
                 variant=lambda a: a.mean(axis=1, keepdims=True)),
-    ])
+    ],
+    hint="One mean per row: a.mean(axis=1) collapses the columns and returns shape (n,).")
 
 
 def _center_rows(a):
@@ -241,7 +254,9 @@ check_center_rows = FunctionCheck(
                 "You subtracted one number, the mean of the whole array.",
                 "Each row needs its own mean.",
                 variant=lambda a: a - a.mean()),
-    ])
+    ],
+    hint="Subtract from each row its own mean; keepdims=True gives the means shape (n, 1) so "
+         "they broadcast across the row. Every row of the result sums to 0.")
 
 
 def _proportions(counts):
@@ -269,7 +284,8 @@ check_proportions = FunctionCheck(
                 "Your result is 100 times too big: percentages instead of proportions.",
                 "Leave out the factor of 100.",
                 variant=lambda c: 100 * c / c.sum()),
-    ])
+    ],
+    hint="Divide every count by the total count with `/`; the result is float and sums to 1.")
 
 
 def _position_signal(x):
@@ -283,7 +299,11 @@ def _position_signal(x):
 def _float32_cases(rng):
     return [Case("a float32 array of shape (3, 5)", (rng.normal(size=(3, 5)).astype(np.float32),)),
             Case("a float32 array of shape (4, 4)", (rng.normal(size=(4, 4)).astype(np.float32),)),
-            Case("a float32 array of shape (2, 8)", (rng.normal(size=(2, 8)).astype(np.float32),))]
+            Case("a float32 array of shape (2, 8)", (rng.normal(size=(2, 8)).astype(np.float32),)),
+            Case("a float32 array with one column, d = 1 (the result is x itself)",
+                 (rng.normal(size=(3, 1)).astype(np.float32),)),
+            Case("float32 values of very different sizes, shape (2, 3)",
+                 (np.array([[1e6, -2.5, 3e-3], [-7e5, 0.25, 1e-4]], dtype=np.float32),))]
 
 
 check_add_position_signal = FunctionCheck(
@@ -310,7 +330,9 @@ check_add_position_signal = FunctionCheck(
                 "Your ramp goes up by 1 per column (0, 1, 2, ...); it should go from 0 to 1.",
                 "np.linspace(0, 1, d) spaces d points evenly from 0 to 1.",
                 variant=lambda x: x + np.arange(x.shape[1], dtype=x.dtype)),
-    ])
+    ],
+    hint="Add a ramp of d values from 0 to 1 (one per column), made in x's dtype so a float32 "
+         "input gives a float32 result, and leave x itself unchanged.")
 
 
 def _pairwise_sq_distances(X, Y):
@@ -352,7 +374,9 @@ check_pairwise_sq_distances = FunctionCheck(
                 "pair (i, j), an (n, m) table.",
                 "Insert new axes so the subtraction broadcasts to shape (n, m, d).",
                 variant=lambda X, Y: ((X - Y) ** 2).sum(axis=-1)),
-    ])
+    ],
+    hint="Broadcast X[:, None, :] - Y[None, :, :] to shape (n, m, d), square, and sum over "
+         "the last axis: entry (i, j) is |X[i] - Y[j]|^2, shape (n, m).")
 
 
 def _one_hot(labels, n_classes):
@@ -475,7 +499,9 @@ def _verify_noisy_line(noisy_line, ctx: Context) -> None:
 
 check_noisy_line = CustomCheck(
     "noisy_line", _verify_noisy_line, reference=_noisy_line_reference,
-    mistakes=[UNSEEDED, SEED_IGNORED, GLOBAL_SEED, WRONG_NOISE, WRONG_LINE])
+    mistakes=[UNSEEDED, SEED_IGNORED, GLOBAL_SEED, WRONG_NOISE, WRONG_LINE],
+    hint="Make one generator from the seed, rng = np.random.default_rng(seed); draw x "
+         "uniformly on [0, 1) and noise with standard deviation 0.1 from it; y = 2x + 1 + noise.")
 
 # ---------------------------------------------------------------------------
 # 03_first_learning_plan
@@ -536,4 +562,8 @@ def _verify_plan(plan, ctx: Context) -> None:
                 [f"got {plan['change_course_if']!r}"])
 
 
-check_learning_plan = CustomCheck("my_plan", _verify_plan, reference=EXAMPLE_PLAN)
+check_learning_plan = CustomCheck(
+    "my_plan", _verify_plan, reference=EXAMPLE_PLAN,
+    hint="Fill in every key of the example plan with your own values: numbers in range, "
+         "one of the listed choices, concrete first-month items, and a sentence on when you "
+         "would change course.")

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import Case
+from autograder.solutions import solution_function
 from autograder.checks.linear_algebra import bases, eigen, maps, svd, systems, vectors
 from autograder.checks.linear_algebra.support import (
     EIGEN_SOLVERS,
@@ -188,7 +190,8 @@ def _factors_other_split(delta, r):
 
 def test_low_rank_factors_accepts_any_split():
     assert svd.check_low_rank_factors.explain(_factors_other_split) is None
-    assert svd.check_low_rank_factors.explain(svd._factors_reference) is None
+    notebook = solution_function("01_linear_algebra/06_svd_and_pca", "low_rank_factors")
+    assert svd.check_low_rank_factors.explain(notebook) is None
 
 
 # -- singular matrices -------------------------------------------------------------------------
@@ -258,14 +261,17 @@ def test_nothing_reaches_stderr(capsys):
     (vectors.check_nearest_neighbours, lambda q, E, k: np.arange(k)),
 ])
 def test_the_same_submission_gets_the_same_message(check, submission):
-    assert check.explain(submission) == check.explain(submission)
+    np.random.seed(1)               # a check that drew from the global state would differ
+    first = check.explain(submission)
+    np.random.seed(2)
+    assert first is not None and check.explain(submission) == first
 
 
 def test_a_crash_in_learner_code_is_explained_not_raised():
     def crashes(A, n_iter=500, seed=0):
         return A[len(A)]  # IndexError
     message = eigen.check_power_iteration.explain(crashes)
-    assert "raised IndexError" in message and "check 1 of 4 failed" in message
+    assert "raised IndexError" in message and re.search(r"check 1 of \d+ failed", message)
 
 
 def test_not_implemented_is_reported_as_such():

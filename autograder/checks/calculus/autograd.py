@@ -165,7 +165,9 @@ def _verify_add_mul(submission, ctx: Context) -> None:
 check_add_mul = MultiCheck(
     "add_mul", _verify_add_mul, names=("add", "mul", "Value"),
     reference=_engine_triple(None, "add", "mul", "Value"),
-    mistakes=[NOT_ACCUMULATED, MUL_SWAPPED, NO_UPSTREAM, NO_PARENTS])
+    mistakes=[NOT_ACCUMULATED, MUL_SWAPPED, NO_UPSTREAM, NO_PARENTS],
+    hint="out = Value(data, (a, b), op); its _backward adds (local derivative) * out.grad "
+         "to each input's .grad with +=: d(a+b)/da = 1, d(a*b)/da = b.data.")
 
 # ---------------------------------------------------------------------------
 # Exercise 5.2: tanh, exp, power and relu
@@ -256,7 +258,9 @@ def _verify_unary(submission, ctx: Context) -> None:
 
 check_unary_ops = MultiCheck(
     "unary_ops", _verify_unary, names=_UNARY, reference=_engine_triple(None, *_UNARY),
-    mistakes=[TANH_OF_INPUT, POWER_NOT_LOWERED, RELU_ALWAYS, UNARY_NOT_ACCUMULATED])
+    mistakes=[TANH_OF_INPUT, POWER_NOT_LOWERED, RELU_ALWAYS, UNARY_NOT_ACCUMULATED],
+    hint="Each _backward adds (local derivative) * out.grad to a.grad: tanh' = 1 - t**2 (t "
+         "the output), exp' = the output, (a**k)' = k * a**(k-1), relu' = 1 where a > 0.")
 
 # ---------------------------------------------------------------------------
 # Exercise 5.3: backward (the traversal)
@@ -413,7 +417,9 @@ def _verify_backward(submission, ctx: Context) -> None:
 check_backward = MultiCheck(
     "backward", _verify_backward, names=("backward", "Value"),
     reference=(make_backward(), make_engine().Value),
-    mistakes=[NO_SEED, VISITED_TWICE, FORWARD_ORDER, DEPTH_FIRST])
+    mistakes=[NO_SEED, VISITED_TWICE, FORWARD_ORDER, DEPTH_FIRST],
+    hint="Sort the graph topologically (every node after the nodes it was computed from, "
+         "each node once), set root.grad = 1, then call _backward in reverse order.")
 
 # ---------------------------------------------------------------------------
 # Exercise 5.4: a neuron, end to end
@@ -559,4 +565,6 @@ def _probe_fails(Value) -> bool:
 check_neuron = MultiCheck(
     "neuron", _verify_neuron, names=("neuron", "Value"),
     reference=(_reference_neuron, make_engine().Value),
-    mistakes=[NEURON_NO_TANH, NEURON_NO_BIAS, GRAPH_CUT, ENGINE_NOT_ACCUMULATED])
+    mistakes=[NEURON_NO_TANH, NEURON_NO_BIAS, GRAPH_CUT, ENGINE_NOT_ACCUMULATED],
+    hint="Build tanh(w_1 x_1 + ... + w_n x_n + b) from Value operations only, so every "
+         "step stays in the graph and backward reaches the weights and the bias.")

@@ -172,7 +172,9 @@ check_softmax_jacobian = FunctionCheck(
     lambda rng: [Case("z = [1, 2, 3]", (np.array([1.0, 2.0, 3.0]),)),
                  Case("5 random logits", (np.round(rng.normal(size=5), 3),)),
                  Case("large logits z = [1000, 1001, 999]",
-                      (np.array([1000.0, 1001.0, 999.0]),))],
+                      (np.array([1000.0, 1001.0, 999.0]),)),
+                 Case("logits far apart z = [-800, 0, 5, 800]",
+                      (np.array([-800.0, 0.0, 5.0, 800.0]),))],
     rtol=1e-7, atol=1e-12,
     mistakes=[
         Mistake("only the diagonal",
@@ -323,4 +325,6 @@ def _verify_shapes(shapes, ctx: Context) -> None:
 
 check_jacobian_shapes = CustomCheck(
     "jacobian_shapes", _verify_shapes, reference=dict(_SHAPES),
-    mistakes=[INPUT_FIRST, NO_BATCH_AXES, GRADIENT_AS_JACOBIAN])
+    mistakes=[INPUT_FIRST, NO_BATCH_AXES, GRADIENT_AS_JACOBIAN],
+    hint="A Jacobian of an output y with respect to an input x has shape y.shape + x.shape: "
+         "output axes first, then input axes, batch axes included.")

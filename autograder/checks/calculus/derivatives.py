@@ -51,7 +51,9 @@ def _difference_cases(rng):
             Case("f(x) = sin(x) at x = 1 with h = 0.01", (_sin, 1.0, 0.01)),
             Case("f(x) = exp(x) at 5 points at once, h = 0.05",
                  (_exp, np.round(rng.uniform(-2, 2, size=5), 3), 0.05)),
-            Case("f(x) = 1 / (1 + x**2) at x = -0.5 with h = 0.2", (_bump, -0.5, 0.2))]
+            Case("f(x) = 1 / (1 + x**2) at x = -0.5 with h = 0.2", (_bump, -0.5, 0.2)),
+            Case("f(x) = exp(x) on a 2x3 array at once (any shape), h = 0.05",
+                 (_exp, np.round(rng.uniform(-2, 2, size=(2, 3)), 3), 0.05))]
 
 
 def _forward(f, x, h):
@@ -302,7 +304,9 @@ check_sigmoid_derivative = FunctionCheck(
     "sigmoid_derivative", _sigmoid_derivative,
     lambda rng: [Case("x = [-2, -0.5, 0, 0.5, 2]", (np.array([-2.0, -0.5, 0.0, 0.5, 2.0]),)),
                  Case("a 3x4 array", (np.round(rng.normal(0, 2, size=(3, 4)), 3),)),
-                 Case("x = [-30, 30]", (np.array([-30.0, 30.0]),))],
+                 Case("x = [-30, 30]", (np.array([-30.0, 30.0]),)),
+                 Case("large inputs x = [-1000, -50, 50, 1000] (the docstring allows them)",
+                      (np.array([-1000.0, -50.0, 50.0, 1000.0]),))],
     rtol=1e-6, atol=1e-12,
     mistakes=[
         Mistake("sigma * (1 - sigma) applied to x",
@@ -319,6 +323,15 @@ check_sigmoid_derivative = FunctionCheck(
                 "not for the sigmoid.",
                 "For the sigmoid it is s * (1 - s).",
                 variant=lambda x: 1 - _sigmoid(x) ** 2),
+        Mistake("overflow for large inputs",
+                "Your result is NaN where |x| is large: np.exp(1000) is infinity, and "
+                "infinity / infinity is NaN. The true derivative there is just very small.",
+                "Compute s = sigmoid(x) first (1 / (1 + np.exp(-x)) gives 0 or 1, not NaN, "
+                "for huge |x|), then s * (1 - s); or use that sigma' is even: put -|x| in "
+                "the exponent.",
+                detect=lambda e, g, case: isinstance(g, np.ndarray) and g.shape == e.shape
+                and bool(np.isnan(g).any()) and not bool(np.isnan(e).any()),
+                example=lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2),
     ],
     hint="Differentiate 1 / (1 + exp(-x)) with the chain rule and write the result in terms "
          "of s = sigmoid(x).")

@@ -293,7 +293,10 @@ def _verify_ravine_lr(lr, ctx: Context) -> None:
 
 check_ravine_lr = CustomCheck(
     "ravine_lr", _verify_ravine_lr, reference=0.15,
-    mistakes=[EXPLODING_STEPS, TOO_SMALL, EDGE_OF_STABILITY])
+    mistakes=[EXPLODING_STEPS, TOO_SMALL, EDGE_OF_STABILITY],
+    hint="Try learning rates on the ravine and watch the loss: too large and it grows, too "
+         "small and it barely moves within the step budget; the best lies just below the "
+         "largest stable learning rate.")
 
 # ---------------------------------------------------------------------------
 # Exercise 4.5: momentum settings for a steeper ravine
@@ -362,4 +365,7 @@ def _verify_momentum_settings(settings, ctx: Context) -> None:
 
 check_momentum_settings = CustomCheck(
     "momentum_settings", _verify_momentum_settings, reference={"lr": 0.025, "beta": 0.75},
-    mistakes=[MOMENTUM_EXPLODES, NO_MOMENTUM, TOO_MUCH_MOMENTUM])
+    mistakes=[MOMENTUM_EXPLODES, NO_MOMENTUM, TOO_MUCH_MOMENTUM],
+    hint="Run momentum with a few (lr, beta) pairs and keep one whose loss falls below the "
+         "target within the step budget: too little momentum crawls along the ravine, too "
+         "much (beta close to 1) or too large an lr oscillates or diverges.")

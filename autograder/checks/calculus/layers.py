@@ -108,8 +108,14 @@ def _two_arrays(rng, shape):
 
 
 def _relu_cases(rng):
+    at_kink = floats(rng, 3, 4)
+    at_kink[:, ::2] = 0.0
     return [Case("x and dy of shape (4, 3)", (floats(rng, 4, 3), _two_arrays(rng, (4, 3)))),
-            Case("x and dy of shape (2, 6)", (floats(rng, 2, 6), _two_arrays(rng, (2, 6))))]
+            Case("x and dy of shape (2, 6)", (floats(rng, 2, 6), _two_arrays(rng, (2, 6)))),
+            Case("x with entries exactly 0 (where dx is 0, as the docstring says)",
+                 (floats(rng, 3, 4), at_kink)),
+            Case("x and dy of shape (2, 3, 2) (any shape)",
+                 (floats(rng, 2, 3, 2), _two_arrays(rng, (2, 3, 2))))]
 
 
 check_relu_backward = FunctionCheck(
@@ -203,7 +209,9 @@ def _softmax_cases(rng):
     return [Case("logits of shape (3, 4)", (floats(rng, 3, 4, scale=2.0),)),
             Case("logits of shape (4, 4)", (floats(rng, 4, 4, scale=2.0),)),
             Case("large logits: [[1000, 1001, 1002], [-5, 0, 5]]",
-                 (np.array([[1000.0, 1001.0, 1002.0], [-5.0, 0.0, 5.0]]),))]
+                 (np.array([[1000.0, 1001.0, 1002.0], [-5.0, 0.0, 5.0]]),)),
+            Case("rows far apart: [[-1000, 0, 1000], [-1000, -1001, -999]]",
+                 (np.array([[-1000.0, 0.0, 1000.0], [-1000.0, -1001.0, -999.0]]),))]
 
 
 check_softmax = FunctionCheck(
@@ -232,6 +240,13 @@ check_softmax = FunctionCheck(
                 "different amounts, which changes the probabilities.",
                 "Subtract the maximum of each row: z.max(axis=-1, keepdims=True).",
                 variant=lambda z: _naive_softmax(z - z.max(axis=0))),
+        Mistake("the maximum of the whole array",
+                "You subtracted one maximum, of the whole array, from every row. A row whose "
+                "logits are all far below that maximum then has exp(...) == 0 everywhere, and "
+                "0 / 0 gives NaN.",
+                "Subtract each row's own maximum: z.max(axis=-1, keepdims=True).",
+                variant=lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(
+                    axis=-1, keepdims=True)),
     ],
     hint="p = exp(z - max) / sum(exp(z - max)) over the last axis, row by row.")
 
@@ -325,7 +340,10 @@ def _ce_cases(rng):
             Case("a batch of 5 examples, 4 classes", (floats(rng, 5, 4, scale=2.0),
                                                       rng.integers(0, 4, size=5))),
             Case("a confident wrong prediction: logits [500, 0, -500], label 2",
-                 (np.array([[500.0, 0.0, -500.0], [1.0, 2.0, 3.0]]), np.array([2, 0])))]
+                 (np.array([[500.0, 0.0, -500.0], [1.0, 2.0, 3.0]]), np.array([2, 0]))),
+            Case("huge logits in rows of very different sizes",
+                 (np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1001.0, -999.0]]),
+                  np.array([0, 2])))]
 
 
 def _ce_variant(loss_of, grad_of):

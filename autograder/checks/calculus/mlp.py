@@ -104,13 +104,16 @@ def _batches(n, batch_size, rng):
 
 
 def _train(X, y, hidden=16, steps=MAX_STEPS, batch_size=32, lr=0.1, beta=0.9, seed=0,
-           progress=False, momentum=True):
+           progress=False, momentum=True, full_batch=False, reset_each_epoch=False):
     rng = np.random.default_rng(seed)
     params = _init([X.shape[1], hidden, hidden, int(y.max()) + 1], seed)
     velocity = {k: np.zeros_like(v) for k, v in params.items()}
     losses = []
     while len(losses) < steps:
-        for idx in _batches(len(y), batch_size, rng):
+        if reset_each_epoch:
+            velocity = {k: np.zeros_like(v) for k, v in params.items()}
+        batches = [np.arange(len(y))] if full_batch else _batches(len(y), batch_size, rng)
+        for idx in batches:
             loss, grads = _backprop(params, X[idx], y[idx])
             for k in params:
                 velocity[k] = (beta * velocity[k] if momentum else 0) + grads[k]
@@ -238,7 +241,9 @@ def _verify_init(init_mlp, ctx: Context) -> None:
 check_init_mlp = CustomCheck(
     "init_mlp", _verify_init, reference=lambda sizes, seed: _init(sizes, seed),
     mistakes=[ZERO_INIT, UNIT_STD, VARIANCE_AS_STD, FAN_OUT, TRANSPOSED_WEIGHTS,
-              UNSEEDED_INIT])
+              UNSEEDED_INIT],
+    hint="One generator from the seed; for each layer W of shape (fan_in, fan_out) drawn "
+         "with standard deviation 1 / sqrt(fan_in), and b zeros of shape (fan_out,).")
 
 # ---------------------------------------------------------------------------
 # Exercise 7.2: the forward pass
@@ -363,7 +368,10 @@ def _verify_loss_and_grads(fn, ctx: Context) -> None:
 check_mlp_loss_and_grads = CustomCheck(
     "mlp_loss_and_grads", _verify_loss_and_grads,
     reference=lambda params, X, y: _backprop(params, X, y),
-    mistakes=[GRAD_NO_MEAN, GRAD_NO_TANH, GRAD_TANH_OF_Z])
+    mistakes=[GRAD_NO_MEAN, GRAD_NO_TANH, GRAD_TANH_OF_Z],
+    hint="Backward in reverse order: dlogits = (softmax - onehot) / n; for each layer "
+         "dW = h_in.T @ dz, db = dz.sum(axis=0), dh_in = dz @ W.T, and through tanh "
+         "multiply by 1 - h**2.")
 
 # ---------------------------------------------------------------------------
 # Exercise 7.4: mini-batches
@@ -459,11 +467,15 @@ def _verify_minibatches(fn, ctx: Context) -> None:
     ctx.require(np.array_equal(np.concatenate(replay), np.concatenate(first)),
                 "the same seed should give the same batches",
                 hint="Draw every random number from the `rng` argument.")
+    for n, batch_size in ((48, 8), (49, 8), (5, 10), (1, 1)):
+        _verify_batch_sizes(fn, ctx, n, batch_size)   # n a multiple, one over, batch > n
 
 
 check_minibatches = CustomCheck(
     "minibatches", _verify_minibatches, reference=lambda n, bs, rng: _batches(n, bs, rng),
-    mistakes=[NOT_SHUFFLED, DROPPED_LAST, WITH_REPLACEMENT, IGNORES_RNG, GLOBAL_RANDOM])
+    mistakes=[NOT_SHUFFLED, DROPPED_LAST, WITH_REPLACEMENT, IGNORES_RNG, GLOBAL_RANDOM],
+    hint="Shuffle the indices once with rng.permutation(n), then cut them into consecutive "
+         "slices of batch_size; the last slice may be shorter, and none is empty.")
 
 # ---------------------------------------------------------------------------
 # Exercise 7.5: the training loop
@@ -501,6 +513,49 @@ NOT_LEARNING = Mistake(
     example=lambda X, y, **kw: (lambda p, L: (p, [L[0]] * len(L)))(*_train(X, y, **kw)))
 
 
+FULL_BATCH = Mistake(
+    "full batch instead of mini-batches",
+    "Your losses are those of gradient descent on the whole data set at every step: each "
+    "step should use one mini-batch of batch_size examples, in the shuffled order that "
+    "minibatches(len(y), batch_size, rng) gives, epoch after epoch.",
+    "Loop over minibatches(len(y), batch_size, rng) and index X and y with each batch.",
+    example=lambda X, y, **kw: _train(X, y, full_batch=True, **kw))
+MOMENTUM_RESET = Mistake(
+    "momentum reset every epoch",
+    "Your losses match a run whose velocity starts again from zero at every epoch. The "
+    "velocity should carry over from the last step of one epoch to the first of the next.",
+    "Create the velocity arrays once, before the loop over epochs.",
+    example=lambda X, y, **kw: _train(X, y, reset_each_epoch=True, **kw))
+
+
+def _compare_with_reference_run(losses, X, y, settings, ctx: Context, text: str) -> None:
+    """The loss curve must be the reference run's, from the same seed (to round-off)."""
+    reference = np.asarray(_train(X, y, **settings)[1], dtype=float)
+    close = np.isclose(losses, reference, rtol=1e-6, atol=1e-9)
+    if close.all():
+        ctx.passed += 1
+        return
+    step = int(np.argmin(close))
+    mistake = None
+    for candidate, option in ((FULL_BATCH, "full_batch"), (MOMENTUM_RESET, "reset_each_epoch")):
+        variant = np.asarray(_train(X, y, **settings, **{option: True})[1], dtype=float)
+        if np.allclose(losses, variant, rtol=1e-6, atol=1e-9):
+            mistake = candidate
+            break
+    epoch = -(-len(y) // settings["batch_size"])
+    ctx.fail(f"the losses differ from a reference run with the same seed ({text})",
+             [f"first difference at step {step} (epoch {step // epoch + 1}, batch "
+              f"{step % epoch + 1} of {epoch}): yours {losses[step]:.6g}, reference "
+              f"{reference[step]:.6g}",
+              f"first 6 losses, yours:     {np.round(losses[:6], 5)}",
+              f"first 6 losses, reference: {np.round(reference[:6], 5)}"],
+             mistake=mistake,
+             hint=None if mistake else "Follow the docstring step by step: init_mlp(sizes, "
+             "seed); rng = np.random.default_rng(seed); each epoch minibatches(len(y), "
+             "batch_size, rng); for each batch one step v = beta * v + grad, "
+             "p = p - lr * v; stop after `steps` steps.")
+
+
 def _verify_train(train_mlp, ctx: Context) -> None:
     X, y = _blobs()
     settings = {"hidden": 8, "batch_size": 16, "lr": 0.1, "seed": 3}
@@ -529,11 +584,15 @@ def _verify_train(train_mlp, ctx: Context) -> None:
                                      {**settings, "steps": 5, "beta": 0.0}))
     ctx.require(not np.allclose(np.asarray(plain[1], dtype=float), losses[:5]),
                 "beta = 0.9 and beta = 0 gave the same losses", mistake=MOMENTUM_IGNORED)
+    _compare_with_reference_run(losses, X, y, {**settings, "steps": 30, "beta": 0.9}, ctx,
+                                f"{text}, steps=30, beta=0.9)")
 
 
 check_train_mlp = CustomCheck(
     "train_mlp", _verify_train, reference=_train,
-    mistakes=[MOMENTUM_IGNORED, NOT_REPEATABLE, NOT_LEARNING])
+    mistakes=[MOMENTUM_IGNORED, NOT_REPEATABLE, NOT_LEARNING, FULL_BATCH, MOMENTUM_RESET],
+    hint="Each step: one shuffled mini-batch, its gradients, then v = beta * v + grad and "
+         "p = p - lr * v for every parameter; one loss per step, `steps` of them.")
 
 # ---------------------------------------------------------------------------
 # Exercise 7.6: the trained network
@@ -628,4 +687,6 @@ def _verify_trained(submission, ctx: Context) -> None:
 
 check_trained_mlp = _TrainedCheck(
     "trained_mlp", _verify_trained, names=("params", "losses"), reference=None,
-    mistakes=[TRAINED_EXPLODED, UNDERTRAINED])
+    mistakes=[TRAINED_EXPLODED, UNDERTRAINED],
+    hint="Pick settings whose loss curve falls steadily (lr around 0.1 with beta = 0.9), "
+         "run the training cell, then this one.")

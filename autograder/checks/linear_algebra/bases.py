@@ -205,6 +205,11 @@ def _rref_cases():
                                              [7.0, 8.0]]),)),
         Case("a matrix whose first column is zero", (np.array([[0.0, 3.0, 6.0],
                                                                [0.0, 1.0, 4.0]]),)),
+        Case("a 2x3 matrix of rank 2 with entries around 1e-6",
+             (1e-6 * np.array([[1.0, 2.0, 3.0], [2.0, -1.0, 1.0]]),)),
+        Case("a 3x3 matrix of rank 2 with entries around 1e6",
+             (1e6 * np.array([[2.0, 4.0, 2.0], [1.0, 3.0, 2.0], [3.0, 7.0, 4.0]]),)),
+        Case("the 2x3 zero matrix (rank 0, no pivots)", (np.zeros((2, 3)),)),
     ]
 
 

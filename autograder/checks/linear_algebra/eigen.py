@@ -195,6 +195,8 @@ def _power_cases(rng):
                         [0.0, 0.0, -1.0, 3.0]]),), {"seed": 2}),
         Case("a non-symmetric 3x3 matrix with eigenvalues 4, 1.5, -1",
              (with_eigenvalues(rng, [4.0, 1.5, -1.0]),), {"seed": 3}),
+        Case("a symmetric 3x3 matrix whose top eigenvalue is not a whole number (3.7)",
+             (symmetric_with_eigenvalues(rng, [3.7, 1.2, -0.4]),), {"seed": 4}),
     ]
 
 

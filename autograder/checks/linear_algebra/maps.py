@@ -403,7 +403,16 @@ def _inverse_cases():
                  (1e-6 * np.array([[2.0, 1.0], [-1.0, 3.0]]),)),
             Case("the singular matrix [[1, 2], [2, 4]]", (np.array([[1, 2], [2, 4]]),)),
             Case("the singular matrix [[0.7, 0.1], [2.1, 0.3]] (row 2 = 3 x row 1)",
-                 (np.array([[0.7, 0.1], [2.1, 0.3]]),))]
+                 (np.array([[0.7, 0.1], [2.1, 0.3]]),)),
+            Case("a well-behaved matrix with entries around 1e-8",
+                 (1e-8 * np.array([[1.0, -2.0], [3.0, 0.5]]),)),
+            Case("a well-behaved matrix with entries around 1e6",
+                 (1e6 * np.array([[2.0, 1.0], [1.0, 3.0]]),)),
+            Case("a singular matrix with entries around 1e8 (row 2 = 3 x row 1)",
+                 (7e8 * np.array([[0.7, 0.1], [2.1, 0.3]]),)),
+            Case("a singular matrix with entries around 1e-8 (row 2 = 3 x row 1)",
+                 (1e-8 * np.array([[0.7, 0.1], [2.1, 0.3]]),)),
+            Case("the zero matrix", (np.zeros((2, 2)),))]
 
 
 def _verify_inverse_2x2(fn, ctx: Context) -> None:

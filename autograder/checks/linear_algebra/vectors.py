@@ -81,6 +81,11 @@ def _overflowed(expected, got, case) -> bool:
     return expected > 0 and (not math.isfinite(g) or g == 0.0)
 
 
+def _length_scaled_no_zero_test(v):
+    m = np.abs(v).max()
+    return float(m * np.sqrt(((v / m) ** 2).sum()))
+
+
 def _length_naive(v):
     return float(np.sqrt((v * v).sum()))
 
@@ -92,6 +97,10 @@ check_length = FunctionCheck(
         Case("a random vector of length 6", (rng.normal(size=6),)),
         Case("the vector [1, -2, 2]", (np.array([1.0, -2.0, 2.0]),)),
         Case("a vector with entries around 1e200", (np.array([3e200, -4e200, 1e200]),)),
+        Case("a vector with entries around 1e-200", (np.array([3e-200, 4e-200]),)),
+        Case("the zero vector (length 0.0, as the docstring promises)", (np.zeros(3),)),
+        Case("a vector with a zero entry and largest entry 1", (np.array([0.0, 1.0, -0.5]),)),
+        Case("a vector whose entries are all negative", (np.array([-3.0, -4.0]),)),
     ],
     rtol=1e-9, atol=0.0,
     mistakes=[
@@ -118,6 +127,12 @@ check_length = FunctionCheck(
                 "of that (all entries are now at most 1), and multiply by m at the end. "
                 "Handle the all-zero vector separately.",
                 detect=_overflowed, example=_length_naive),
+        Mistake("nan for the zero vector",
+                "Your function returns nan for the zero vector: dividing by its largest "
+                "entry, 0, gives 0 / 0. The docstring promises a length of 0.0 there.",
+                "If the largest absolute entry is 0, return 0.0 before dividing.",
+                detect=lambda e, g, case: e == 0.0 and isinstance(g, (float, np.floating))
+                and math.isnan(g), example=_length_scaled_no_zero_test),
     ],
     hint="The length of v is the square root of v_0^2 + v_1^2 + ... (Pythagoras in d "
          "dimensions).")
