@@ -249,7 +249,10 @@ def _solve_cases(rng):
         marker = "R" if task == "reverse" else "S"
         return [marker + "".join(str(d) for d in rng.integers(0, 10, 8)) + "=" for _ in range(n)]
     return [Case("3 reverse prompts and the trained model", (_PRETRAINED, prompts("reverse", 3))),
-            Case("3 sort prompts and the trained model", (_PRETRAINED, prompts("sort", 3)))]
+            Case("2 sort prompts and the trained model", (_PRETRAINED, prompts("sort", 2))),
+            # one prompt (a list of length 1), and 5 digits where the model was trained on 8:
+            # the answer length comes from this prompt, whatever the model makes of it
+            Case("one reverse prompt with 5 digits, 'R31415='", (_PRETRAINED, ["R31415="]))]
 
 
 check_solve = FunctionCheck(
