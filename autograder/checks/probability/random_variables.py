@@ -32,7 +32,7 @@ def _dice_sum_pmf(n_faces):
 check_dice_sum_pmf = FunctionCheck(
     "dice_sum_pmf", _dice_sum_pmf,
     [Case("two 6-sided dice", (6,)), Case("two 4-sided dice", (4,)),
-     Case("two 3-sided dice", (3,))],
+     Case("two 3-sided dice", (3,)), Case("two 1-sided dice (n_faces = 1, the smallest)", (1,))],
     mistakes=[
         Mistake("every sum equally likely",
                 "You gave every sum the same probability. The sums are not equally likely: "

@@ -394,7 +394,10 @@ def _verify_ellipse(fn, ctx: Context) -> None:
         white = np.linalg.solve(np.linalg.cholesky(cov), (points - mean).T)   # (2, n_points)
         angles = np.sort(np.arctan2(white[1], white[0]))
         gaps = np.diff(np.concatenate([angles, angles[:1] + 2 * np.pi]))
-        ctx.require(float(gaps.max()) < np.pi / 2,
+        # n_points evenly spread leave gaps of 2 pi / n_points (or / (n_points - 1) when
+        # the first point is repeated at the end); 3 times that allows any spacing that
+        # still covers the whole ellipse, and catches angles that stop short of 2 pi.
+        ctx.require(float(gaps.max()) < min(np.pi / 2, 3 * 2 * np.pi / max(n_points - 1, 1)),
                     "your points do not go all the way round the ellipse",
                     [f"for {case.label}: there is a gap of {np.degrees(gaps.max()):.0f} degrees "
                      "with no point in it"],
