@@ -161,20 +161,30 @@ def test_checks_write_nothing_to_stderr_and_keep_global_random_state(name):
     assert np.array_equal(np.random.get_state()[1], before), "a check moved NumPy's global state"
 
 
-def test_fit_accepts_any_correct_optimiser_that_converges():
-    w, lo = preferences.fit_data()
+def test_fit_is_compared_with_a_reference_run_of_gradient_descent():
+    # The exercise asks for `steps` full-batch gradient steps from zeros: a run that
+    # stops early, or another optimiser, fails, even where it converges to the same
+    # maximum-likelihood scores.
+    def plain_descent(winners, losers, k, lr, steps, every=None, momentum=0.0):
+        s, velocity = np.zeros(k), np.zeros(k)
+        rng = np.random.default_rng(0)
+        for _ in range(steps):
+            batch = slice(None) if every is None else rng.integers(0, len(winners), every)
+            velocity = momentum * velocity + preferences._vector_gradient(
+                s, winners[batch], losers[batch])
+            s -= lr * velocity
+        return s                                  # the gradient sums to 0: the mean stays 0
 
-    def newton_then_shift(winners, losers, k, lr, steps):   # a different method, same answer
+    def newton(winners, losers, k, lr, steps):
         return preferences.bt_mle(winners, losers, k)
 
-    def plain_descent(winners, losers, k, lr, steps):
-        s = np.zeros(k)
-        for _ in range(steps):
-            s -= lr * preferences._vector_gradient(s, winners, losers)
-        return s
-
     check = preferences.check_fit_bradley_terry
-    assert check.explain(newton_then_shift) is None
     assert check.explain(plain_descent) is None
     too_few = lambda winners, losers, k, lr, steps: plain_descent(winners, losers, k, lr, 3)  # noqa: E731
     assert "not the maximum-likelihood scores" in check.explain(too_few)
+    one_less = lambda w, lo, k, lr, steps: plain_descent(w, lo, k, lr, steps - 1)  # noqa: E731
+    assert "exactly 3 gradient steps" in check.explain(one_less)
+    for wrong in (newton,
+                  lambda w, lo, k, lr, steps: plain_descent(w, lo, k, lr, steps, momentum=0.5),
+                  lambda w, lo, k, lr, steps: plain_descent(w, lo, k, lr, steps, every=64)):
+        assert check.explain(wrong) is not None

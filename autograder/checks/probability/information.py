@@ -162,7 +162,10 @@ def _lse_cases(rng):
             Case("a (3, 4) array", (rng.normal(size=(3, 4)),)),
             Case("x = [1000, 1001, 1002] (exp overflows)", (np.array([1000.0, 1001.0, 1002.0]),)),
             Case("rows on very different scales [[1000, 1001], [-1000, -999]]",
-                 (np.array([[1000.0, 1001.0], [-1000.0, -999.0]]),))]
+                 (np.array([[1000.0, 1001.0], [-1000.0, -999.0]]),)),
+            Case("a (2, 2, 3) array; one row spans [-800, 0, 750]",
+                 (np.array([[[-800.0, 0.0, 750.0], [0.5, -0.5, 2.0]],
+                            [[3.0, 1.0, -2.0], [-1.0, 0.0, 1.0]]]),))]
 
 
 check_logsumexp = FunctionCheck(
@@ -209,7 +212,10 @@ def _softmax_cases(rng):
     return [Case("logits [1, 2, 3]", (np.array([1.0, 2.0, 3.0]),)),
             Case("a (3, 5) array, one row of logits per example", (rng.normal(size=(3, 5)),)),
             Case("logits [1000, 1001, 999] (exp overflows)", (np.array([1000.0, 1001.0, 999.0]),)),
-            Case("a (4, 4) array", (rng.normal(0.0, 2.0, (4, 4)),))]
+            Case("a (4, 4) array", (rng.normal(0.0, 2.0, (4, 4)),)),
+            Case("a (2, 2, 3) array with rows on very different scales (around 1000 and "
+                 "-1000)", (np.array([[[1000.0, 1001.0, 999.0], [-1000.0, -1001.0, -999.0]],
+                                      [[0.5, -0.5, 2.0], [-800.0, 0.0, 750.0]]]),))]
 
 
 check_softmax = FunctionCheck(
@@ -445,4 +451,6 @@ def _verify_sample_next_tokens(fn, ctx: Context) -> None:
 
 check_sample_next_tokens = CustomCheck(
     "sample_next_tokens", _verify_sample_next_tokens, reference=_sample_reference,
+    hint='probs = next_token_distribution(logits, temperature, top_k); draw n tokens with '
+         'rng.choice(len(logits), size=n, p=probs), using only the rng you were given.',
     mistakes=[*SAMPLE_RNG_MISTAKES, SAMPLE_GREEDY, SAMPLE_NO_TEMPERATURE, SAMPLE_OUTSIDE_TOP_K])

@@ -43,7 +43,9 @@ check_bernoulli_log_likelihood = FunctionCheck(
                  Case("theta = 0, 0.25, 0.5, 0.75, 1 and flips [1, 1, 0, 1]",
                       (np.linspace(0.0, 1.0, 5), np.array([1, 1, 0, 1]))),
                  Case("theta = 0, 0.5, 1 and flips [0, 0, 0] (no heads at all)",
-                      (np.array([0.0, 0.5, 1.0]), np.array([0, 0, 0])))],
+                      (np.array([0.0, 0.5, 1.0]), np.array([0, 0, 0]))),
+                 Case("theta = 0, 0.5, 1 and flips [1, 1, 1, 1] (no tails at all)",
+                      (np.array([0.0, 0.5, 1.0]), np.array([1, 1, 1, 1])))],
     mistakes=[
         Mistake("log of zero gives NaN",
                 "Your result has NaN where theta is 0 or 1 and no flip of the impossible kind "

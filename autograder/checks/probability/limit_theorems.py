@@ -140,6 +140,8 @@ def _verify_sample_means(fn, ctx: Context) -> None:
 
 check_sample_means = CustomCheck(
     "sample_means", _verify_sample_means, reference=_sample_means_reference,
+    hint='Draw all the numbers at once from the rng you were given, shape (n_means, n), '
+         'and average each row: one mean per row of n fresh draws.',
     mistakes=[*SM_RNG_MISTAKES, SM_WRONG_AXIS, SM_SUM, SM_SINGLE])
 
 # ---------------------------------------------------------------------------

@@ -200,6 +200,8 @@ def _verify_simulate(fn, ctx: Context) -> None:
 
 check_simulate_preferences = CustomCheck(
     "simulate_preferences", _verify_simulate, reference=_simulate_reference,
+    hint='For each comparison pick two different items with the rng you were given; item a'
+         ' wins with probability sigmoid(s_a - s_b): rng.uniform() < that probability.',
     mistakes=[*SIM_RNG_MISTAKES, SIM_SAME_ITEM, SIM_DETERMINISTIC, SIM_SIGN])
 
 # ---------------------------------------------------------------------------
@@ -348,10 +350,6 @@ def fit_data(seed: int = 0, scores: np.ndarray = FIT_SCORES, n: int = FIT_N):
     return _simulate_reference(scores, n, np.random.default_rng(seed))
 
 
-def _fit_reference(winners, losers, n_items, lr, steps):
-    return bt_mle(winners, losers, n_items)
-
-
 def _vector_gradient(scores, winners, losers):
     # The same gradient as _bt_gradient, vectorised, for the examples that iterate it.
     c = 1.0 / (1.0 + np.exp(scores[winners] - scores[losers])) / len(winners)
@@ -379,7 +377,7 @@ FIT_NOT_CENTRED = Mistake(
     "number to every score changes no probability, so the scores are only defined up to a "
     "constant; the exercise fixes it by returning scores with mean 0.",
     "Subtract the mean before returning.",
-    example=lambda w, lo, k, lr, steps: bt_mle(w, lo, k) + 1.0)
+    example=lambda w, lo, k, lr, steps: _descent_run(w, lo, k, lr, steps) + 1.0)
 
 
 def _mean_loss(scores, winners, losers) -> float:
@@ -387,12 +385,27 @@ def _mean_loss(scores, winners, losers) -> float:
     return float(np.logaddexp(0.0, -(scores[winners] - scores[losers])).mean())
 
 
+def _descent_run(winners, losers, n_items, lr, steps):
+    """The reference run: `steps` full-batch gradient steps from zeros, then centred."""
+    s = np.zeros(n_items)
+    for _ in range(steps):
+        s = s - lr * _vector_gradient(s, winners, losers)
+    return s - s.mean()
+
+
+def _fit_cases():
+    w, lo = fit_data()
+    k = len(FIT_SCORES)
+    return [Case(f"{FIT_N} comparisons of {k} items, lr={FIT_LR}, steps={FIT_STEPS}",
+                 (w, lo, k, FIT_LR, FIT_STEPS)),
+            # Far from converged: only exactly `steps` full-batch steps from zeros give
+            # these scores (one step fewer or more, a mini-batch, momentum: all differ).
+            Case(f"the first 3 steps only: {FIT_N // 10} comparisons of {k} items, lr=2, "
+                 "steps=3", (w[:FIT_N // 10], lo[:FIT_N // 10], k, 2.0, 3))]
+
+
 def _verify_fit(fn, ctx: Context) -> None:
-    cases = ctx.cases
-    if cases is None:
-        w, lo = fit_data()
-        cases = [Case(f"{FIT_N} comparisons of {len(FIT_SCORES)} items, lr={FIT_LR}, "
-                      f"steps={FIT_STEPS}", (w, lo, len(FIT_SCORES), FIT_LR, FIT_STEPS))]
+    cases = ctx.cases if ctx.cases is not None else _fit_cases()
     for case in cases:
         w, lo, k, lr, steps = case.args
         got = ctx.call(fn, case)
@@ -409,22 +422,33 @@ def _verify_fit(fn, ctx: Context) -> None:
                     [f"mean loss at your scores {got_loss:.4f}; at the start {start_loss:.4f}; "
                      f"at the best scores {_mean_loss(best, w, lo):.4f}"], mistake=FIT_ASCENT)
         centred = got - got.mean()
-        # Gradient descent from zeros with the check's lr and steps converges to within
-        # 1e-10 of the maximum-likelihood scores (the error shrinks by 0.8 per step here),
-        # so 1e-4 separates "converged" from "not" without depending on rounding.
-        close_centred = bool(np.abs(centred - best).max() <= 1e-4)
+        # The reference run: the same number of full-batch steps from zeros. With the
+        # default case it converges to within 1e-10 of the maximum-likelihood scores (the
+        # error shrinks by 0.8 per step); the short case is far from converged, so it pins
+        # down the trajectory itself. 1e-6 is far above rounding and far below any change
+        # of one step.
+        run = _descent_run(w, lo, k, lr, steps)
+        close_centred = bool(np.abs(centred - run).max() <= 1e-6)
         ctx.require(abs(float(got.mean())) <= 1e-6 or not close_centred,
                     "your scores do not average to 0",
                     [f"their mean is {got.mean():.4g}"], mistake=FIT_NOT_CENTRED)
-        ctx.require(close_centred, "your scores are not the maximum-likelihood scores",
-                    [f"yours: {np.round(got, 4).tolist()}",
-                     f"best:  {np.round(best, 4).tolist()}",
-                     f"mean loss: yours {got_loss:.6f}, best {_mean_loss(best, w, lo):.6f}"],
+        converged = bool(np.abs(run - best).max() <= 1e-6)
+        ctx.require(close_centred,
+                    "your scores are not the maximum-likelihood scores" if converged else
+                    f"your scores are not those of exactly {steps} gradient steps from zeros",
+                    [f"yours:    {np.round(got, 6).tolist()}",
+                     f"expected: {np.round(run, 6).tolist()}"
+                     + ("" if converged else f" (not converged yet; the best scores are "
+                                              f"{np.round(best, 4).tolist()})"),
+                     f"mean loss: yours {got_loss:.6f}, expected {_mean_loss(run, w, lo):.6f}"],
                     hint=f"Start from zeros and take exactly `steps` steps of "
-                         f"scores -= lr * bt_gradient(scores, winners, losers); with lr={lr:g} "
-                         f"and steps={steps} that converges. Check bt_gradient first.")
+                         f"scores -= lr * bt_gradient(scores, winners, losers) on all the "
+                         f"comparisons at once (no mini-batches, no momentum); with lr={lr:g} "
+                         f"and steps={steps}. Check bt_gradient first.")
 
 
 check_fit_bradley_terry = CustomCheck(
-    "fit_bradley_terry", _verify_fit, reference=_fit_reference,
+    "fit_bradley_terry", _verify_fit, reference=_descent_run,
+    hint='Start from zeros; repeat `steps` times: s = s - lr * bt_gradient(s, winners, '
+         'losers) on all comparisons, then subtract the mean of s.',
     mistakes=[FIT_ASCENT, FIT_NOT_CENTRED])

@@ -32,7 +32,7 @@ def _dice_sum_pmf(n_faces):
 check_dice_sum_pmf = FunctionCheck(
     "dice_sum_pmf", _dice_sum_pmf,
     [Case("two 6-sided dice", (6,)), Case("two 4-sided dice", (4,)),
-     Case("two 3-sided dice", (3,))],
+     Case("two 3-sided dice", (3,)), Case("two 1-sided dice (n_faces = 1, the smallest)", (1,))],
     mistakes=[
         Mistake("every sum equally likely",
                 "You gave every sum the same probability. The sums are not equally likely: "
@@ -200,6 +200,8 @@ def _verify_sample_exponential(fn, ctx: Context) -> None:
 
 check_sample_exponential = CustomCheck(
     "sample_exponential", _verify_sample_exponential, reference=_sample_exponential_reference,
+    hint='Inverse transform: u = rng.uniform(size=n), then x = -log(1 - u) / rate, using '
+         'only the rng you were given.',
     mistakes=[*EXP_RNG_MISTAKES, EXP_SCALE, EXP_NEGATIVE])
 
 # ---------------------------------------------------------------------------
@@ -289,6 +291,8 @@ def _verify_sample_categorical(fn, ctx: Context) -> None:
 
 check_sample_categorical = CustomCheck(
     "sample_categorical", _verify_sample_categorical, reference=_sample_categorical_reference,
+    hint='u = rng.uniform(size=n); each sample is the number of cumulative probabilities '
+         '(np.cumsum(p)) that are <= u, an integer in 0 .. K - 1.',
     mistakes=[*CAT_RNG_MISTAKES, CAT_OFF_BY_ONE, CAT_UNIFORM])
 
 # ---------------------------------------------------------------------------

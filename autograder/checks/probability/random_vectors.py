@@ -257,6 +257,8 @@ def _verify_sample_mvn(fn, ctx: Context) -> None:
 
 check_sample_mvn = CustomCheck(
     "sample_mvn", _verify_sample_mvn, reference=_mvn_reference,
+    hint='L = np.linalg.cholesky(cov); Z = rng.standard_normal((n, d)); X = mean + Z @ '
+         'L.T, with the rng you were given.',
     mistakes=[*MVN_RNG_MISTAKES, MVN_UNTRANSPOSED, MVN_COVARIANCE_AS_FACTOR,
               MVN_ELEMENTWISE_SQRT, MVN_NO_MEAN])
 
@@ -392,14 +394,33 @@ def _verify_ellipse(fn, ctx: Context) -> None:
         white = np.linalg.solve(np.linalg.cholesky(cov), (points - mean).T)   # (2, n_points)
         angles = np.sort(np.arctan2(white[1], white[0]))
         gaps = np.diff(np.concatenate([angles, angles[:1] + 2 * np.pi]))
-        ctx.require(float(gaps.max()) < np.pi / 2,
+        # n_points evenly spread leave gaps of 2 pi / n_points (or / (n_points - 1) when
+        # the first point is repeated at the end); 3 times that allows any spacing that
+        # still covers the whole ellipse, and catches angles that stop short of 2 pi.
+        ctx.require(float(gaps.max()) < min(np.pi / 2, 3 * 2 * np.pi / max(n_points - 1, 1)),
                     "your points do not go all the way round the ellipse",
                     [f"for {case.label}: there is a gap of {np.degrees(gaps.max()):.0f} degrees "
                      "with no point in it"],
                     hint="Take the angles t = np.linspace(0, 2 * np.pi, n_points) for the "
                          "unit circle.")
+        # ... and only once, in order: the turn from one point to the next always has the
+        # same direction, and the turns add up to at most one full circle.
+        theta = np.arctan2(white[1], white[0])                               # (n_points,)
+        turns = (np.diff(theta) + np.pi) % (2 * np.pi) - np.pi               # each in [-pi, pi)
+        total = float(turns.sum())
+        one_way = bool((turns >= -1e-9).all() or (turns <= 1e-9).all())
+        ctx.require(one_way and abs(total) <= 2 * np.pi + 1e-6,
+                    "your points should go once around the ellipse, in order",
+                    [f"for {case.label}: walking from point to point turns "
+                     f"{np.degrees(abs(total)):.0f} degrees in all"
+                     + ("" if one_way else ", and sometimes backwards") + " (360 at most)"],
+                    hint="Use angles from 0 to 2 * pi, in increasing order: "
+                         "np.linspace(0, 2 * np.pi, n_points).")
 
 
 check_covariance_ellipse = CustomCheck(
     "covariance_ellipse", _verify_ellipse, reference=_ellipse_reference,
+    hint='Take points on the unit circle (cos t, sin t), map them with the Cholesky factor'
+         ' L of the covariance (or its eigenvectors scaled by sqrt of the eigenvalues), '
+         'scale by the radius, add the mean.',
     mistakes=[ELL_COVARIANCE_AS_FACTOR, ELL_AXIS_ALIGNED, ELL_UNTRANSPOSED, ELL_RADIUS])

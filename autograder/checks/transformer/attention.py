@@ -38,6 +38,8 @@ def _swap_last(a):
 
 check_attention_scores = FunctionCheck(
     "attention_scores", _scores, _qk_cases, dtype="exact", rtol=1e-5, atol=1e-6,
+    hint='scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d_head), d_head = q.shape[-1]; '
+         'transpose only the last two axes of k and keep float32.',
     mistakes=[
         Mistake("missing 1/sqrt(d_head)",
                 "Your scores are q·k without the scale. Dot products of d_head-dimensional "
@@ -75,6 +77,8 @@ def _causal(T):
 check_causal_mask = FunctionCheck(
     "causal_mask", _causal,
     [Case("T = 4", (4,)), Case("T = 1", (1,)), Case("T = 6", (6,))],
+    hint='Query i (row) may see key j (column) when j <= i: np.tril(np.ones((T, T), '
+         'dtype=bool)).',
     mistakes=[
         Mistake("masking the diagonal",
                 "Your mask hides the diagonal too, so a position cannot attend to itself. "
@@ -117,7 +121,11 @@ def _masked_cases(rng):
             Case("(2, 3, 3) scores and a (3, 3) mask that is not causal",
                  (rng.normal(size=(2, 3, 3)).astype(np.float32), other)),
             Case("(2, 4, 4) scores with large values, causal mask",
-                 ((rng.normal(size=(2, T, T)) * 50).astype(np.float32), causal))]
+                 ((rng.normal(size=(2, T, T)) * 50).astype(np.float32), causal)),
+            # A fill value such as -1e9 or -1e4 instead of -inf is then *above* the allowed
+            # scores and takes all the weight; -inf stays below everything.
+            Case("(3, 3) scores around -1e10 (far below a fill value like -1e9), causal mask",
+                 ((-1e10 + rng.normal(size=(3, 3)) * 3e3).astype(np.float32), _causal(3)))]
 
 
 def _stable(x, axis=-1):
@@ -127,6 +135,8 @@ def _stable(x, axis=-1):
 
 check_masked_softmax = FunctionCheck(
     "masked_softmax", _masked_softmax, _masked_cases, dtype="exact", rtol=1e-5, atol=1e-7,
+    hint="np.where(mask, scores, -np.inf), subtract each row's maximum, exponentiate, "
+         "divide by the sum over the last axis; cast back to the scores' dtype.",
     mistakes=[
         Mistake("softmax over the wrong axis",
                 "Your pattern is normalised down each column (over the queries). Each query "
@@ -139,6 +149,13 @@ check_masked_softmax = FunctionCheck(
                 "thrown away, so the output shrinks.",
                 "Mask the *scores*: put -inf where the mask is False, then take the softmax.",
                 variant=lambda s, m: np.where(m, _stable(s), 0.0).astype(s.dtype)),
+        Mistake("a finite fill value instead of -inf",
+                "You filled the masked scores with a large negative number (such as -1e9) "
+                "instead of -inf. That works while every real score is above it, but scores "
+                "far below the fill value hand all the weight to the forbidden keys. -inf is "
+                "below every number, and exp(-inf) is exactly 0.",
+                "Use np.where(mask, scores, -np.inf).",
+                variant=lambda s, m: _stable(np.where(m, s, np.float32(-1e9))).astype(s.dtype)),
         Mistake("masked scores set to 0",
                 "You replaced the masked scores by 0. exp(0) = 1, so masked keys still get "
                 "weight.",
@@ -186,6 +203,9 @@ def _head_cases(rng):
 
 check_attention_head = FunctionCheck(
     "attention_head", _head, _head_cases, dtype="exact", rtol=1e-4, atol=1e-5,
+    hint='q, k, v = x @ W_q, x @ W_k, x @ W_v; pattern = '
+         'masked_softmax(attention_scores(q, k), causal_mask(T)); return pattern @ v, '
+         'pattern.',
     mistakes=[
         Mistake("missing 1/sqrt(d_head)",
                 "Your scores are not divided by sqrt(d_head).",
@@ -238,6 +258,8 @@ def _split_cases(rng):
 
 check_split_heads = FunctionCheck(
     "split_heads", _split, _split_cases, dtype="exact",
+    hint='Reshape (B, T, D) to (B, T, H, D // H), then transpose to (B, H, T, D // H): '
+         'head h gets the contiguous features h*d_head .. (h+1)*d_head - 1.',
     mistakes=[
         Mistake("heads split in the wrong order",
                 "Your heads take every H-th feature (interleaved) instead of a contiguous "
@@ -258,6 +280,8 @@ check_merge_heads = FunctionCheck(
     lambda rng: [Case("z (2, 2, 3, 4)", (rng.normal(size=(2, 2, 3, 4)).astype(np.float32),)),
                  Case("z (1, 3, 4, 2)", (rng.normal(size=(1, 3, 4, 2)).astype(np.float32),))],
     dtype="exact",
+    hint='The inverse of split_heads: transpose (B, H, T, d_head) to (B, T, H, d_head), '
+         'then reshape to (B, T, H * d_head).',
     mistakes=[
         Mistake("merged without a transpose",
                 "You reshaped (B, H, T, d_head) straight to (B, T, D). That mixes positions: "
@@ -316,6 +340,9 @@ def _mha_cases(rng):
 check_multi_head_attention = FunctionCheck(
     "multi_head_attention", _mha, _mha_cases, dtype="exact", rtol=1e-4, atol=1e-5,
     no_loops=True, reference=lambda *a: _mha_variant(*a),
+    hint='qkv = x @ W_qkv + b_qkv; split q, k, v (columns [q | k | v]) into heads; pattern'
+         ' = masked softmax of q k^T / sqrt(d_head) under the causal mask; merge pattern @'
+         ' v; y = merged @ W_o + b_o.',
     mistakes=[
         Mistake("scaled by sqrt(d_model)",
                 "You divided the scores by sqrt(d_model). Each head's dot products are over "
@@ -389,4 +416,7 @@ def _verify_previous_token(fn, ctx: Context) -> None:
 
 check_previous_token_weights = CustomCheck(
     "previous_token_weights", _verify_previous_token, reference=_previous_token_reference,
+    hint='Position t is the one-hot e_t: make W_q send e_i to a direction that matches '
+         "W_k's image of e_{i-1} (W_k = a shift matrix), and scale W_q up so the softmax "
+         'is nearly one-hot after the 1/sqrt(d_head).',
     mistakes=[ATTENDS_TO_ITSELF, TOO_SOFT])

@@ -36,6 +36,8 @@ def _embed_cases(rng):
 
 check_embed = FunctionCheck(
     "embed", _embed, _embed_cases, dtype="exact", rtol=1e-6, atol=1e-6,
+    hint='x = tok_emb[tokens] + pos_emb[:T] with T = tokens.shape[1]: fancy indexing gives'
+         ' (B, T, D), and the (T, D) position rows broadcast over the batch.',
     mistakes=[
         Mistake("positional embeddings not added",
                 "Your result is the token embeddings alone. Without the position embedding "
@@ -67,7 +69,13 @@ def _softmax_cases(rng):
             Case("large logits (around 1000), float32",
                  ((rng.normal(size=(3, 4)) * 5 + 1000).astype(np.float32),)),
             Case("a (2, 3, 4) array, float32", (rng.normal(size=(2, 3, 4)).astype(np.float32),)),
-            Case("logits of shape (4, 4), float64", (rng.normal(size=(4, 4)),))]
+            Case("logits of shape (4, 4), float64", (rng.normal(size=(4, 4)),)),
+            # float32 exp overflows above about 88: a row from -60 to 100 needs its own
+            # maximum subtracted (not its minimum), and a row far below the others needs
+            # its own maximum, not the whole array's.
+            Case("(3, 4) float32 logits: a row from -60 to 100, a row around -150, a tame row",
+                 (np.array([[-60.0, 0.0, 30.0, 100.0], [-150.0, -151.0, -149.0, -152.0],
+                            [0.5, -0.5, 1.0, 0.0]], dtype=np.float32),))]
 
 
 def _naive_softmax(x):
@@ -80,8 +88,13 @@ def _stable(x, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+# rtol: every correct float32 formulation must pass. exp(x - logsumexp(x)) on logits near
+# 1000 rounds x - logsumexp(x) to float32's spacing there (6e-5), a relative error of up to
+# about 6e-5 in the result; 2e-4 leaves a factor of 3 and is still far below any mistake.
 check_softmax = FunctionCheck(
-    "softmax", oracles.softmax, _softmax_cases, dtype="exact", rtol=1e-5, atol=1e-7,
+    "softmax", oracles.softmax, _softmax_cases, dtype="exact", rtol=2e-4, atol=1e-7,
+    hint="Subtract each row's maximum (axis=-1, keepdims=True), exponentiate, divide by "
+         "the sum over the last axis; keep the input's dtype.",
     mistakes=[
         Mistake("softmax over the wrong axis",
                 "Your values are normalised down the columns (axis 0) instead of along each "
@@ -96,6 +109,13 @@ check_softmax = FunctionCheck(
                 "is then exp(0) = 1.",
                 "Compute np.exp(x - x.max(axis=-1, keepdims=True)).",
                 variant=_naive_softmax),
+        Mistake("one maximum for the whole array",
+                "You subtracted the maximum of the whole array, not of each row. A row far "
+                "below that maximum then underflows: all its exponentials are 0 and 0 / 0 is "
+                "NaN. Each row needs its own maximum.",
+                "x.max(axis=-1, keepdims=True).",
+                variant=lambda x: (np.exp(x - x.max()) / np.exp(x - x.max()).sum(
+                    axis=-1, keepdims=True)).astype(x.dtype)),
         Mistake("normalised by the sum of everything",
                 "You divided by the sum over the whole array, so the rows do not each sum to "
                 "1.",
@@ -137,6 +157,9 @@ def _nll(logits, targets):
 
 check_cross_entropy = FunctionCheck(
     "cross_entropy", oracles.cross_entropy, _ce_cases, rtol=1e-4, atol=1e-6, dtype=None,
+    hint='log-probabilities = logits - logsumexp(logits) over the last axis (stable); pick'
+         " the target's entry at every (b, t); average -log p over the positions where "
+         'mask is 1 (divide by mask.sum()).',
     mistakes=[
         Mistake("loss averaged over padding",
                 "You summed the masked losses but divided by the number of *all* positions. "
@@ -212,6 +235,9 @@ def _lookup_cases(rng):
 
 check_best_lookup_accuracy = FunctionCheck(
     "best_lookup_accuracy", _best_lookup_accuracy, _lookup_cases, rtol=1e-9, dtype=None,
+    hint='For each answer position (mask 1), the best a lookup table can do is predict the'
+         ' most common target for that input token; count how many positions that gets '
+         'right.',
     mistakes=[
         Mistake("positions outside the mask counted",
                 "Your table or your accuracy includes positions where the mask is 0 (the "
@@ -235,6 +261,8 @@ check_best_lookup_accuracy = FunctionCheck(
 
 check_initial_loss = ValueCheck(
     "initial_loss", lambda: math.log(15), what="`initial_loss`", rtol=1e-6,
+    hint='A model that knows nothing gives every one of the 15 tokens probability 1/15; '
+         'the cross-entropy is then -log(1/15) = log(15), in nats.',
     mistakes=[
         Mistake("a base-2 logarithm",
                 "You used log2. The cross-entropy in this stage uses the natural logarithm "

@@ -45,6 +45,9 @@ def _mirror_cases(rng):
 
 check_mirror_score = FunctionCheck(
     "mirror_score", _mirror_score, _mirror_cases, rtol=1e-9,
+    hint='queries i = n+1 .. 2n, keys 2n + 1 - i; take pattern[..., i, key] with fancy '
+         'indexing over the last two axes and average over the queries (the last axis of '
+         'the result).',
     mistakes=[
         Mistake("one position past the mirror",
                 "Your score reads the key one position after the digit each query should "
@@ -148,6 +151,9 @@ def _reference_ablation(model, inputs, targets, mask):
 check_head_ablation = FunctionCheck(
     "head_ablation", _head_ablation, _ablation_cases, rtol=1e-9, dtype=None,
     reference=_reference_ablation,
+    hint='For every (layer, head): a head_mask of ones with 0 at that one head, logits = '
+         'model.logits(inputs, head_mask=...), then the fraction of problems whose every '
+         'answer position (mask 1) is right.',
     mistakes=[
         Mistake("all but one head removed",
                 "Your mask keeps only the head being measured and removes all the others. "

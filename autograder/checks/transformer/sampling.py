@@ -107,6 +107,9 @@ def _verify_sample(fn, ctx: Context) -> None:
 
 check_sample_next = CustomCheck(
     "sample_next", _verify_sample, reference=_sample_reference,
+    hint='At temperature 0 return logits.argmax(-1). Otherwise p = softmax(logits / '
+         'temperature) row by row, u = rng.random(B), sample = number of entries of '
+         'np.cumsum(p, -1) below u.',
     mistakes=[TEMPERATURE_MULTIPLIED, TEMPERATURE_IGNORED, ZERO_TEMPERATURE, RNG_IGNORED])
 
 # -- 7.2 generation ------------------------------------------------------------------------
@@ -126,6 +129,9 @@ class SumModel:
 
     def logits(self, tokens):
         tokens = np.asarray(tokens)
+        if tokens.ndim != 2 or tokens.shape[1] > self.config.context:
+            raise ValueError(f"this model reads (B, T) tokens with T <= its context "
+                             f"({self.config.context}); it was given shape {tokens.shape}")
         target = np.cumsum(tokens, axis=1) % self.V                 # (B, T)
         out = np.zeros((*tokens.shape, self.V), dtype=np.float32)
         np.put_along_axis(out, target[..., None], 30.0, axis=-1)
@@ -137,9 +143,10 @@ class SumModel:
 
 def _generate(model, tokens, n_new, temperature=0.0, rng=None):
     seq = [list(map(int, row)) for row in np.asarray(tokens)]
+    window = model.config.context
     for row in seq:
         for _ in range(n_new):
-            row.append(sum(row) % model.V)      # the SumModel's greedy choice, by hand
+            row.append(sum(row[-window:]) % model.V)   # the SumModel's greedy choice, by hand
     return np.array(seq, dtype=np.int64)
 
 
@@ -147,7 +154,7 @@ def _gen_variant(model, tokens, n_new, temperature=0.0, rng=None, position=-1, w
                  keep_prompt=True):
     out = np.asarray(tokens)
     for _ in range(n_new):
-        ctx = out if window is None else out[:, -window:]
+        ctx = out[:, -model.config.context:] if window is None else out[:, -window:]
         nxt = model.logits(ctx)[:, position].argmax(-1)
         out = np.concatenate([out, nxt[:, None]], axis=1)
     return out if keep_prompt else out[:, tokens.shape[1]:]
@@ -158,11 +165,17 @@ def _gen_cases(rng):
     return [Case("a batch of 3 prompts of 4 tokens, 5 new tokens (greedy)",
                  (model, rng.integers(0, 11, (3, 4)), 5)),
             Case("one prompt of 2 tokens, 3 new tokens (greedy)",
-                 (model, np.array([[4, 9]]), 3))]
+                 (model, np.array([[4, 9]]), 3)),
+            Case("2 prompts of 3 tokens, 5 new tokens, a model with a context of 4 "
+                 "(the sequence outgrows the context: feed the model its last 4 tokens)",
+                 (SumModel(context=4), rng.integers(0, 11, (2, 3)), 5))]
 
 
 check_generate = FunctionCheck(
     "generate", _generate, _gen_cases, dtype=None,
+    hint='Loop n_new times: logits = model.logits(seq[:, -context:]); next token = '
+         'sample_next(logits[:, -1], temperature, rng); append it. Return the prompt and '
+         'the new tokens.',
     mistakes=[
         Mistake("logits of the wrong position",
                 "Your next token comes from the logits of the first position. The prediction "
@@ -236,11 +249,16 @@ def _solve_cases(rng):
         marker = "R" if task == "reverse" else "S"
         return [marker + "".join(str(d) for d in rng.integers(0, 10, 8)) + "=" for _ in range(n)]
     return [Case("3 reverse prompts and the trained model", (_PRETRAINED, prompts("reverse", 3))),
-            Case("3 sort prompts and the trained model", (_PRETRAINED, prompts("sort", 3)))]
+            Case("2 sort prompts and the trained model", (_PRETRAINED, prompts("sort", 2))),
+            # one prompt (a list of length 1), and 5 digits where the model was trained on 8:
+            # the answer length comes from this prompt, whatever the model makes of it
+            Case("one reverse prompt with 5 digits, 'R31415='", (_PRETRAINED, ["R31415="]))]
 
 
 check_solve = FunctionCheck(
     "solve", _greedy_answers, _solve_cases, dtype=None,
+    hint='Encode the prompts into one (B, T0) array, generate len(prompt) - 2 tokens '
+         'greedily (temperature 0), and decode only the new tokens of each row.',
     mistakes=[
         Mistake("the prompt included in the answer",
                 "Your answers start with the prompt. solve returns only what the model "

@@ -86,6 +86,8 @@ _PROBLEM_CASES = [Case('reverse "31415926"', ("reverse", "31415926")),
 
 check_make_problem = FunctionCheck(
     "make_problem", _make_problem, _PROBLEM_CASES,
+    hint="prompt = marker ('R' or 'S') + digits + '='; the answer is the digits reversed, "
+         'or sorted ascending.',
     mistakes=[
         Mistake("sorted in descending order",
                 "Your sort answers run from 9 down to 0; the task sorts from smallest to "
@@ -120,6 +122,8 @@ check_modadd_problem = FunctionCheck(
     "modadd_problem", _modadd_problem,
     [Case("7 + 85 mod 97", (7, 85, 97)), Case("50 + 60 mod 97", (50, 60, 97)),
      Case("3 + 4 mod 113", (3, 4, 113)), Case("2 + 5 mod 7", (2, 5, 7))],
+    hint="width = len(str(p - 1)); prompt = f'{a:0{width}d}+{b:0{width}d}='; the answer is"
+         ' (a + b) % p padded to the same width.',
     mistakes=[
         Mistake("no zero padding",
                 "Your numbers are not padded with zeros, so problems have different lengths "
@@ -244,6 +248,8 @@ def _verify_random_problems(fn, ctx: Context) -> None:
 
 check_random_problems = CustomCheck(
     "random_problems", _verify_random_problems, reference=_random_problems,
+    hint='Draw every digit (0 to 9) with the rng you were given, build each problem with '
+         'make_problem, and keep leading zeros: digits are characters, not a number.',
     mistakes=[GLOBAL_STATE, UNSEEDED, SEED_IGNORED, NINE_MISSING, NO_LEADING_ZERO])
 
 # -- 1.5 and 1.6: batches and the loss mask ------------------------------------------
@@ -280,6 +286,8 @@ def _batch_cases(rng):
 
 check_make_batch = FunctionCheck(
     "make_batch", _make_batch, _batch_cases,
+    hint='Encode each full problem (prompt + answer); inputs are all tokens but the last, '
+         'targets all but the first: targets[t] = inputs[t + 1].',
     mistakes=[
         Mistake("targets not shifted",
                 "Your targets are the inputs themselves, so the model is asked to predict "
@@ -330,6 +338,8 @@ def _mask_shifted(problems, start_offset=0, to_end=False, all_after=False):
 
 check_answer_mask = FunctionCheck(
     "answer_mask", _answer_mask, _batch_cases, dtype="exact",
+    hint="The mask has the targets' shape; 1.0 where the target is an answer character "
+         "(the positions after the '='), 0.0 elsewhere.",
     mistakes=[
         Mistake("mask on the input positions",
                 "Your mask is one position late: it marks the positions where the *input* is "

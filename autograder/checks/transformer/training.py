@@ -58,6 +58,9 @@ def _adam_cases(rng):
 check_adamw_update = FunctionCheck(
     "adamw_update", lambda *a, **k: tuple(x.astype(a[0].dtype) for x in _adamw(*a, **k)),
     _adam_cases, dtype="exact", rtol=2e-5, atol=1e-7,
+    hint='m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; m_hat, v_hat divided by (1 - '
+         'b^t); p - lr * (m_hat / (sqrt(v_hat) + eps) + weight_decay * p); Python floats '
+         'keep float32.',
     mistakes=[
         Mistake("Adam bias correction missing",
                 "Your update skips the bias correction. m and v start at 0, so in the first "
@@ -189,8 +192,12 @@ def _verify_schedule(fn, ctx: Context) -> None:
                     mistake=NUMPY_SCALAR)
 
 
-check_lr_schedule = CustomCheck("lr_schedule", _verify_schedule, reference=_schedule,
-                                mistakes=[*SCHEDULE_MISTAKES, NUMPY_SCALAR])
+check_lr_schedule = CustomCheck(
+    "lr_schedule", _verify_schedule, reference=_schedule,
+    hint="step < warmup: peak * (step + 1) / warmup; after it, progress = (step - warmup) / "
+         "(total - warmup) and lr = floor + (peak - floor) * 0.5 * (1 + math.cos(math.pi * "
+         "progress)), floor = final_frac * peak; return a Python float.",
+    mistakes=[*SCHEDULE_MISTAKES, NUMPY_SCALAR])
 
 # -- 6.3 accuracy ------------------------------------------------------------------------
 
@@ -222,6 +229,8 @@ def _acc_cases(rng):
 
 check_sequence_accuracy = FunctionCheck(
     "sequence_accuracy", _sequence_accuracy, _acc_cases, rtol=1e-9, dtype=None,
+    hint='right = (logits.argmax(-1) == targets) | (mask == 0); a problem counts when '
+         'right.all(axis=1); return the mean as a float.',
     mistakes=[
         Mistake("accuracy per token, not per problem",
                 "You returned the fraction of correct answer *characters*. A problem is "
@@ -321,6 +330,218 @@ def _verify_trained(model, ctx: Context) -> None:
                     "the loss should fall below 0.01.")
 
 
-check_trained_model = CustomCheck("trained_model", _verify_trained,
-                                  reference=_LazyModel(_pretrained),
-                                  mistakes=[FLOAT64_MODEL, NOT_TRAINED])
+check_trained_model = CustomCheck(
+    "trained_model", _verify_trained, reference=_LazyModel(_pretrained),
+    hint="Train with your train loop until the loss is below about 0.01, writing each updated "
+         "array back into model.params and keeping m and v per parameter across steps.",
+    mistakes=[FLOAT64_MODEL, NOT_TRAINED])
+
+# -- 6.4 the training loop -------------------------------------------------------------------
+# The loop is judged against a reference run from the same seed: the same tiny model, the
+# same batches (task_batch with the seeded generator, as the exercise prescribes), the
+# check's own loop-based AdamW and schedule. The model's own loss and backward give the
+# gradients in both runs; what is compared is the loop around them: which batch each step
+# sees, the learning rate, the optimiser state carried from step to step, weight decay on
+# matrices only, the writes back into model.params, and the history it returns.
+
+TRAIN_STEPS, TRAIN_KW = 6, {"batch_size": 8, "peak_lr": 1e-2, "warmup": 2,
+                            "weight_decay": 0.1, "seed": 5, "eval_every": 4}
+
+
+def _tiny_model():
+    from ...gpt.model import GPT, GPTConfig
+    return GPT(GPTConfig(vocab_size=15, context=17, d_model=8, n_heads=2, n_layers=1), seed=3)
+
+
+def _tiny_held_out():
+    from ...gpt.data import digit_problems, make_batch
+    return {task: make_batch(digit_problems(task, 6, 8, np.random.default_rng(40 + i)))
+            for i, task in enumerate(("reverse", "sort"))}
+
+
+def _reference_run(n_steps, batch_size, peak_lr, warmup, weight_decay, seed, eval_every,
+                   reset_state=False, write_back=True):
+    """(losses, final params, eval_steps, accuracies) of the prescribed loop."""
+    from ...gpt.data import task_batch
+    model, held_out = _tiny_model(), _tiny_held_out()
+    rng = np.random.default_rng(seed)
+    state = {n: (np.zeros_like(p), np.zeros_like(p)) for n, p in model.params.items()}
+    losses, eval_steps, accuracy = [], [], {t: [] for t in held_out}
+    for step in range(n_steps):
+        inputs, targets, mask = task_batch(("reverse", "sort"), batch_size, 8, rng)
+        losses.append(float(model.loss(inputs, targets, mask)))
+        grads = model.backward()
+        lr = _schedule(step, n_steps, warmup, peak_lr)
+        for name, p in list(model.params.items()):
+            m, v = state[name]
+            if reset_state:
+                m, v = np.zeros_like(p), np.zeros_like(p)
+            decay = weight_decay if p.ndim == 2 else 0.0
+            p_new, m, v = _adamw(p, grads[name], m, v, step + 1, lr, beta2=0.99,
+                                 weight_decay=decay)
+            if write_back:
+                model.params[name] = p_new.astype(p.dtype)
+            state[name] = (m.astype(p.dtype), v.astype(p.dtype))
+        if (step + 1) % eval_every == 0 or step + 1 == n_steps:
+            eval_steps.append(step + 1)
+            for task, (inp, tgt, msk) in held_out.items():
+                accuracy[task].append(_sequence_accuracy(model.logits(inp), tgt, msk))
+    return losses, model.params, eval_steps, accuracy
+
+
+_REFERENCE_RUNS: dict = {}
+
+
+def _cached_run(**kw):
+    key = tuple(sorted(kw.items()))
+    if key not in _REFERENCE_RUNS:
+        _REFERENCE_RUNS[key] = _reference_run(**kw)
+    return _REFERENCE_RUNS[key]
+
+
+def _train_impl(model, n_steps, held_out, batch_size=64, peak_lr=3e-3, warmup=100,
+                weight_decay=0.01, seed=0, eval_every=100, on_step=None, write_back=True,
+                reset_state=False):
+    from ...gpt.data import task_batch
+    rng = np.random.default_rng(seed)
+    state = {n: (np.zeros_like(p), np.zeros_like(p)) for n, p in model.params.items()}
+    history = {"loss": [], "seconds": [], "eval_steps": [],
+               "accuracy": {t: [] for t in held_out}}
+    for step in range(n_steps):
+        inputs, targets, mask = task_batch(("reverse", "sort"), batch_size, 8, rng)
+        loss = model.loss(inputs, targets, mask)
+        grads = model.backward()
+        lr = _schedule(step, n_steps, warmup, peak_lr)
+        for name, p in list(model.params.items()):
+            m, v = state[name]
+            if reset_state:
+                m, v = np.zeros_like(p), np.zeros_like(p)
+            decay = weight_decay if p.ndim == 2 else 0.0
+            p_new, m, v = _adam_variant(p, grads[name], m, v, step + 1, lr, beta2=0.99,
+                                        weight_decay=decay)
+            if write_back:
+                model.params[name] = p_new
+            state[name] = (m, v)
+        history["seconds"].append(0.0)
+        history["loss"].append(loss)
+        if on_step is not None:
+            on_step(step, loss)
+        if (step + 1) % eval_every == 0 or step + 1 == n_steps:
+            history["eval_steps"].append(step + 1)
+            for task, (inp, tgt, msk) in held_out.items():
+                history["accuracy"][task].append(_sequence_accuracy(model.logits(inp), tgt, msk))
+    return history
+
+
+def _train_reference(model, n_steps, held_out, **kw):
+    """A correct `train` (for the tests), vectorised, written as the exercise prescribes."""
+    return _train_impl(model, n_steps, held_out, **kw)
+
+
+TRAIN_NOT_WRITTEN = Mistake(
+    "the updates never reach the model",
+    "Your losses are those of the untrained model on each step's batch: every step ran "
+    "with the initial weights. adamw_update returns new arrays; unless they are written "
+    "back into model.params, the model never sees them.",
+    "model.params[name], m, v = adamw_update(...), inside the loop over parameters.",
+    example=lambda model, n, held_out, **kw: _train_impl(model, n, held_out, **kw,
+                                                         write_back=False))
+TRAIN_STATE_RESET = Mistake(
+    "the optimiser state started afresh",
+    "Your losses match a run in which every step starts Adam's running averages m and v "
+    "from zero again. They must carry over from step to step: m and v are what make Adam "
+    "more than a rescaled gradient step.",
+    "Create the (m, v) of every parameter once, before the loop, and store the new ones "
+    "after each update.",
+    example=lambda model, n, held_out, **kw: _train_impl(model, n, held_out, **kw,
+                                                         reset_state=True))
+
+
+TRAIN_HIDDEN = (5, {"batch_size": 6, "peak_lr": 2e-2, "warmup": 1, "weight_decay": 0.05,
+                    "seed": 17, "eval_every": 2})
+
+
+def _verify_train(fn, ctx: Context) -> None:
+    model, held_out = _tiny_model(), _tiny_held_out()
+    steps, kw = TRAIN_HIDDEN if ctx.hidden else (TRAIN_STEPS, TRAIN_KW)
+    kw = dict(kw)
+    label = (f"a tiny model (d_model 8, 1 layer, 2 heads), {steps} steps, "
+             + ", ".join(f"{k}={v:g}" for k, v in kw.items()))
+    case = Case(label, (model, steps, held_out), kw)
+    # ctx.call passes copies: train the copy the learner's function receives
+    seen = {}
+
+    def run(m, n, h, **k):
+        seen["model"] = m
+        return fn(m, n, h, **k)
+
+    history = ctx.call(run, case)
+    trained = seen.get("model", model)
+    losses, params, eval_steps, accuracy = _cached_run(n_steps=steps, **kw)
+    ctx.require(isinstance(history, dict) and {"loss", "seconds", "eval_steps", "accuracy"}
+                <= set(history), "train should return the history dict",
+                ["with the keys 'loss', 'seconds', 'eval_steps' and 'accuracy'; got "
+                 + (f"the keys {sorted(history)}" if isinstance(history, dict)
+                    else type(history).__name__)])
+    try:
+        got = np.asarray([float(x) for x in history["loss"]], dtype=np.float64)
+    except (TypeError, ValueError):
+        got = np.zeros(0)
+    ctx.require(got.shape == (steps,), f"history['loss'] should hold one loss per step "
+                f"({steps})", [f"got {got.size}"])
+    ctx.require(hasattr(history["seconds"], "__len__") and len(history["seconds"]) == steps,
+                f"history['seconds'] should hold one time per step ({steps})",
+                [f"got {history['seconds']!r:.60}"])
+    mistake = None
+    if not np.allclose(got, losses, rtol=1e-4):
+        for wrong, m in (({"write_back": False}, TRAIN_NOT_WRITTEN),
+                         ({"reset_state": True}, TRAIN_STATE_RESET)):
+            if np.allclose(got, _cached_run(n_steps=steps, **kw, **wrong)[0], rtol=1e-4):
+                mistake = m
+    # float32 steps round differently with other (correct) orders of operations;
+    # 1e-4 is far above that drift over six steps and far below any change of the loop.
+    ctx.require(np.allclose(got, losses, rtol=1e-4),
+                "your loss curve differs from the reference run with the same seed",
+                [f"step:      {list(range(1, steps + 1))}",
+                 f"yours:     {np.round(got, 6).tolist()}",
+                 f"reference: {np.round(losses, 6).tolist()}",
+                 "first step that differs: "
+                 f"{int(np.argmax(~np.isclose(got, losses, rtol=1e-4))) + 1}"],
+                mistake=mistake,
+                hint=None if mistake else
+                "Check lr_schedule and adamw_update first (their checks above). Then: one "
+                "generator np.random.default_rng(seed) made once, task_batch(('reverse', "
+                "'sort'), batch_size, 8, rng) each step, lr_schedule(step, n_steps, warmup, "
+                "peak_lr), adamw_update(..., step + 1, lr, beta2=0.99, weight_decay=decay), "
+                "decay only for arrays with 2 axes.")
+    worst = max(float(np.abs(trained.params[n] - p).max() / (np.abs(p).max() + 1e-12))
+                for n, p in params.items())
+    ctx.require(worst <= 1e-3, "the model's parameters after training differ from the "
+                "reference run's", [f"largest relative difference {worst:.2g}"],
+                hint="Weight decay applies to the matrices only (p.ndim == 2); every "
+                     "parameter gets its own (m, v); write each new array back into "
+                     "model.params[name].")
+    ctx.require(isinstance(history["eval_steps"], list | tuple | np.ndarray)
+                and list(history["eval_steps"]) == eval_steps,
+                f"history['eval_steps'] should be {eval_steps}",
+                [f"got {history['eval_steps']!r}: evaluate every eval_every steps and after "
+                 "the last step"])
+    acc = history["accuracy"]
+
+    def same(t):
+        try:
+            return bool(np.allclose(np.asarray(acc[t], dtype=float), accuracy[t]))
+        except (TypeError, ValueError):
+            return False
+    ctx.require(isinstance(acc, dict) and set(acc) == set(accuracy) and all(map(same, accuracy)),
+        "history['accuracy'] should hold, per task, the held-out accuracy at each evaluation",
+        [f"expected {accuracy}", f"got {acc!r}"])
+
+
+check_train = CustomCheck(
+    "train", _verify_train, reference=_train_reference,
+    hint="One generator made once from seed; each step: a task_batch, loss, backward, the "
+         "learning rate from lr_schedule, then adamw_update for every parameter with its own "
+         "(m, v), t = step + 1, beta2=0.99, weight decay for 2-axis arrays only; write the "
+         "new arrays back into model.params.",
+    mistakes=[TRAIN_NOT_WRITTEN, TRAIN_STATE_RESET])
