@@ -136,3 +136,51 @@ def test_04_08_the_mirror_head_is_necessary_for_reverse_and_the_others_are_not(s
                                            targets, mask).mean()
     assert accuracy[best] < 0.05
     assert min(a for k, a in accuracy.items() if k != best) > 0.8
+
+
+def _practice_experiments():
+    """The experiments of 05/06's practice set, run from the notebook's own cell."""
+    import json
+    from pathlib import Path
+    path = (Path(__file__).resolve().parents[1] / "solutions" / "05_alignment_reflections"
+            / "06_forecasting_and_calibration.ipynb")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    source = next("".join(c["source"]) for c in cells
+                  if c["cell_type"] == "code" and "def xor_with_two_hidden_units" in "".join(c["source"]))
+    namespace = {"np": np}
+    exec(source.split("EXPERIMENTS =")[0], namespace)
+    return namespace
+
+
+def test_05_06_example_answer_numbers():
+    # the example answer: "0.865 ... its twentieth power is 0.055"; "six heads in 100 tosses
+    # (... about 0.55)"; "with only two hidden units about half of random starts get stuck"
+    logits = np.array([2.0, 1.0, 0.0, -1.0]) / 0.5
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    assert round(p[0], 3) == 0.865 and round(p[0] ** 20, 3) == 0.055
+    experiments = _practice_experiments()
+    rng = np.random.default_rng(0)
+    runs = np.mean([experiments["run_of_six_heads"](rng) for _ in range(4000)])
+    assert abs(runs - 0.55) < 0.025                     # exactly 0.546 (4000 runs: s.e. 0.008)
+    xor = np.mean([experiments["xor_with_two_hidden_units"](rng) for _ in range(200)])
+    assert 0.3 < 1 - xor < 0.7                          # "about half ... get stuck"
+
+
+def test_arithmetic_in_stage_04_prose():
+    # 04/06: "0.99^8 ~ 92%", "about 1,100 tokens" a step, "70,000 problems"; 04/06 rubric:
+    # "p = 97 has only 9,409 problems"; 04/08: grokking's "2,809 pairs" for p = 53;
+    # 04/05 and 04/08: "about 100,000 parameters" in the training model
+    assert round(0.99 ** 8, 2) == 0.92
+    assert 64 * 17 == 1088 and 1100 * 64 == 70_400
+    assert 97 ** 2 == 9409 and 53 ** 2 == 2809
+    model = GPT(GPTConfig(vocab_size=15, context=17, d_model=64, n_heads=4, n_layers=2))
+    assert 90_000 < model.n_params < 110_000
+
+
+def test_03_08_always_saying_half_scores():
+    # 03/08 and 05/06: always saying 50% scores 0.25 (Brier) and log 2 ~ 0.693 (log score)
+    from autograder.calibration import brier_score, log_score
+    outcomes = np.array([0, 1, 1, 0, 1])
+    assert brier_score(np.full(5, 0.5), outcomes) == pytest.approx(0.25)
+    assert log_score(np.full(5, 0.5), outcomes) == pytest.approx(math.log(2))
