@@ -145,8 +145,8 @@ def _practice_experiments():
     path = (Path(__file__).resolve().parents[1] / "solutions" / "05_alignment_reflections"
             / "06_forecasting_and_calibration.ipynb")
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    source = next("".join(c["source"]) for c in cells
-                  if c["cell_type"] == "code" and "def xor_with_two_hidden_units" in "".join(c["source"]))
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    source = next(s for s in sources if "def xor_with_two_hidden_units" in s)
     namespace = {"np": np}
     exec(source.split("EXPERIMENTS =")[0], namespace)
     return namespace
