@@ -1,8 +1,10 @@
 """The six stages of the curriculum: their folders, titles, goals and rough hours.
 
-`hours` is the planning estimate a learner sees in stage 00: exercise time
-boxes plus reading, rounded. The progress report computes the time left from
-the exercises' own time boxes instead.
+`hours` is the planning estimate a learner sees in stage 00 and in README: the
+exercises' time boxes plus reading (the notebooks' text, and stage 05's
+readings list), rounded. ``python -m autograder.hours`` works it out from the
+notebooks, and tests/test_stage_hours.py fails when a figure here drifts from
+it. The progress report computes the time left from the time boxes alone.
 """
 
 from __future__ import annotations
@@ -14,26 +16,26 @@ from dataclasses import dataclass
 class Stage:
     folder: str   # "01_linear_algebra": the folder under solutions/ and curriculum/
     title: str
-    hours: int    # rough hours for a newcomer, reading included
+    hours: int    # hours for a newcomer: time boxes plus reading (autograder.hours)
     goal: str     # what the learner can do at the end
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("00_orientation", "Orientation", 6,
+    Stage("00_orientation", "Orientation", 5,
           "use the notebooks, the checks and the progress report; NumPy fluency; a first "
           "learning plan"),
-    Stage("01_linear_algebra", "Linear algebra", 20,
+    Stage("01_linear_algebra", "Linear algebra", 17,
           "reason about vectors, matrices as maps, bases, rank, eigen- and singular-value "
           "decompositions, projections, least squares and PCA"),
-    Stage("02_calculus", "Calculus", 22,
+    Stage("02_calculus", "Calculus", 19,
           "differentiate by hand and numerically, use gradients and the chain rule, write a "
           "small autograd engine and train an MLP"),
-    Stage("03_probability", "Probability", 22,
+    Stage("03_probability", "Probability", 18,
           "work with distributions, Bayes' rule, the LLN and CLT, maximum likelihood, "
           "entropy and KL, sampling, preference models and calibration"),
-    Stage("04_transformer", "A transformer from scratch", 35,
+    Stage("04_transformer", "A transformer from scratch", 21,
           "build, train, sample from and look inside a GPT-style model written in NumPy"),
-    Stage("05_alignment_reflections", "Alignment reading reflections", 30,
+    Stage("05_alignment_reflections", "Alignment reading reflections", 34,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
 )

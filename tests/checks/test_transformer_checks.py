@@ -92,3 +92,34 @@ def test_the_training_check_names_an_untrained_model():
     message = training.check_trained_model.explain(untrained)
     assert "never updated" in message
     assert training.check_trained_model.explain(None).startswith("trained_model: `model` is")
+
+
+def test_the_block_reference_matches_finite_differences_everywhere():
+    from autograder.gradcheck import gradient_check
+    rng = np.random.default_rng(4)
+    p = oracles.block_params(oracles.tiny_gpt_params(rng, 5, 3, 4, 1), 0)
+    x, R = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4))
+    dx, grads = backward._block_reference(R, x, p, 2)
+    inputs = {"x": x, **p}
+    report = gradient_check(
+        lambda: float((backward._block_forward(inputs["x"], {k: inputs[k] for k in p}, 2)
+                       * R).sum()), inputs, {"x": dx, **grads})
+    assert report.ok, str(report)
+
+
+def test_the_block_check_names_one_wrong_parameter_and_a_missing_one():
+    def almost(dx_out, x, p, n_heads):
+        dx, grads = backward._block_reference(dx_out, x, p, n_heads)
+        grads["ln2.b"] = grads["ln2.b"] * 1.5
+        return dx, grads
+
+    message = backward.check_block_backward.explain(almost)
+    assert message is not None and "ln2.b" in message
+
+    def forgets(dx_out, x, p, n_heads):
+        dx, grads = backward._block_reference(dx_out, x, p, n_heads)
+        del grads["attn.b_o"]
+        return dx, grads
+
+    message = backward.check_block_backward.explain(forgets)
+    assert message is not None and "attn.b_o" in message

@@ -512,6 +512,114 @@ def _model_reference(tokens, targets, mask, params, config, residual=True):
     return loss, g
 
 
+def _block_forward(x, p, n_heads):
+    """One pre-LN block in float64: x + attn(LN1(x)), then + mlp(LN2(.)). (B, T, D) -> same."""
+    B, T, D = x.shape
+    H = n_heads
+    h = _ln(x, p["ln1.g"], p["ln1.b"])
+    qkv = h @ p["attn.W_qkv"] + p["attn.b_qkv"]
+    q, k, v = (qkv[..., j * D:(j + 1) * D].reshape(B, T, H, D // H).transpose(0, 2, 1, 3)
+               for j in range(3))
+    s = q @ k.transpose(0, 1, 3, 2) / math.sqrt(D // H)
+    s = np.where(np.tril(np.ones((T, T), dtype=bool)), s, -np.inf)
+    z = (_softmax(s) @ v).transpose(0, 2, 1, 3).reshape(B, T, D)
+    x = x + z @ p["attn.W_o"] + p["attn.b_o"]
+    h = _ln(x, p["ln2.g"], p["ln2.b"])
+    return x + _gelu(h @ p["mlp.W_in"] + p["mlp.b_in"]) @ p["mlp.W_out"] + p["mlp.b_out"]
+
+
+def _block_reference(dx_out, x, p, n_heads, residual=True):
+    """A correct block_backward: (dx, {name: gradient}) for one block, from its input x."""
+    B, T, D = x.shape
+    H = n_heads
+    h1 = _ln(x, p["ln1.g"], p["ln1.b"])
+    qkv = h1 @ p["attn.W_qkv"] + p["attn.b_qkv"]
+    q, k, v = (qkv[..., j * D:(j + 1) * D].reshape(B, T, H, D // H).transpose(0, 2, 1, 3)
+               for j in range(3))
+    s = q @ k.transpose(0, 1, 3, 2) / math.sqrt(D // H)
+    s = np.where(np.tril(np.ones((T, T), dtype=bool)), s, -np.inf)
+    pat = _softmax(s)
+    z = (pat @ v).transpose(0, 2, 1, 3).reshape(B, T, D)
+    x_mid = x + z @ p["attn.W_o"] + p["attn.b_o"]
+    h2 = _ln(x_mid, p["ln2.g"], p["ln2.b"])
+    u = h2 @ p["mlp.W_in"] + p["mlp.b_in"]
+    g = {}
+    g["mlp.b_out"] = dx_out.sum((0, 1))
+    g["mlp.W_out"] = np.einsum("bth,btd->hd", _gelu(u), dx_out)
+    du = (dx_out @ p["mlp.W_out"].T) * _gelu_grad(u)
+    g["mlp.b_in"] = du.sum((0, 1))
+    g["mlp.W_in"] = np.einsum("btd,bth->dh", h2, du)
+    dln2, g["ln2.g"], g["ln2.b"] = _ln_reference(du @ p["mlp.W_in"].T, x_mid, p["ln2.g"])
+    dmid = dx_out + dln2 if residual else dln2
+    g["attn.b_o"] = dmid.sum((0, 1))
+    g["attn.W_o"] = np.einsum("btd,bte->de", z, dmid)
+    dz = (dmid @ p["attn.W_o"].T).reshape(B, T, H, D // H).transpose(0, 2, 1, 3)
+    dpat = dz @ v.transpose(0, 1, 3, 2)
+    dv = pat.transpose(0, 1, 3, 2) @ dz
+    ds = pat * (dpat - (pat * dpat).sum(-1, keepdims=True)) / math.sqrt(D // H)
+    dq, dk = ds @ k, ds.transpose(0, 1, 3, 2) @ q
+    dqkv = np.concatenate([a.transpose(0, 2, 1, 3).reshape(B, T, D) for a in (dq, dk, dv)],
+                          axis=-1)
+    g["attn.b_qkv"] = dqkv.sum((0, 1))
+    g["attn.W_qkv"] = np.einsum("btd,bte->de", h1, dqkv)
+    dln1, g["ln1.g"], g["ln1.b"] = _ln_reference(dqkv @ p["attn.W_qkv"].T, x, p["ln1.g"])
+    dx = dmid + dln1 if residual else dln1
+    return dx, {name: g[name] for name in p}
+
+
+BLOCK_RESIDUAL_DROPPED = Mistake(
+    "the residual path dropped in the block's backward pass",
+    "The gradients of the MLP's weights are right but those of the attention and of x are "
+    "not. The block computes x_mid = x + attn(LN1(x)) and x_out = x_mid + mlp(LN2(x_mid)): "
+    "the gradient reaches x_mid (and x) along two paths, through the sublayer and straight "
+    "along the residual connection, and both must be added.",
+    "After back-propagating through the MLP, add its input gradient to dx_out (the residual "
+    "path) to get dx_mid; after the attention, add again to get dx.",
+    example=lambda *a: _block_reference(*a, residual=False))
+
+
+def _verify_block(fn, ctx: Context) -> None:
+    rng = _rng(ctx)
+    B, T, D, H = 2, 3, 4, 2
+    p = oracles.block_params(oracles.tiny_gpt_params(rng, 5, T, D, 1), 0)
+    x = rng.normal(size=(B, T, D))
+    R = rng.normal(size=(B, T, D))
+    case = Case("batch 2, 3 positions, d_model 4, 2 heads, float64", (R.copy(), x.copy(), p, H))
+    got = ctx.call(fn, case)
+    ctx.require(isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], dict),
+                "block_backward should return (dx, grads) with grads a dict",
+                [f"got {type(got).__name__}"])
+    dx, grads = got
+    ctx.require(np.shape(dx) == x.shape, "dx should have the shape of x",
+                [f"x {x.shape}, dx {np.shape(dx)}"])
+    missing = [k for k in p if k not in grads]
+    ctx.require(not missing, "grads is missing some of the block's parameters",
+                [f"missing: {missing}"])
+    inputs = {"x": x, **p}
+
+    def loss():
+        return float((_block_forward(inputs["x"], {k: inputs[k] for k in p}, H) * R).sum())
+
+    try:
+        expect_gradients(ctx, loss, inputs, {"x": dx, **grads},
+                         label="the block's gradients do not match finite differences")
+    except CheckFailure as failure:
+        wrong_dx, wrong = BLOCK_RESIDUAL_DROPPED.example(R.copy(), x.copy(), p, H)
+        wrong = {"x": wrong_dx, **wrong}
+        got_all = {"x": dx, **grads}
+        if all(np.shape(got_all[k]) == np.shape(wrong[k])
+               and np.allclose(wrong[k], np.asarray(got_all[k]), rtol=1e-7, atol=1e-10)
+               for k in wrong):
+            failure.mistake = BLOCK_RESIDUAL_DROPPED
+            failure.hint = None
+        raise
+
+
+check_block_backward = CustomCheck(
+    "block_backward", _verify_block, reference=_block_reference,
+    mistakes=[BLOCK_RESIDUAL_DROPPED])
+
+
 RESIDUAL_DROPPED = Mistake(
     "the residual path dropped in the backward pass",
     "The gradients of the later layers are right but the earlier ones are not. In x_out = "
