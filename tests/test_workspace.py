@@ -258,3 +258,22 @@ def test_the_configs_turn_off_jupyter_news_as_jupyterlab_reads_them(tmp_path, mo
     from jupyterlab.handlers.announcements import CheckForUpdateABC, NeverCheckForUpdate
 
     assert issubclass(NeverCheckForUpdate, CheckForUpdateABC)
+
+
+def test_binder_start_turns_the_news_off_too(tmp_path):
+    """Binder's `start` hands the server the same learner config, news settings included."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, REPO_DIR=str(tmp_path),
+               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    env.pop("JUPYTER_CONFIG_PATH", None)
+    probe = "import os; print(os.environ['JUPYTER_CONFIG_PATH'])"
+    result = subprocess.run(["bash", str(ROOT / "binder" / "start"), sys.executable, "-c", probe],
+                            env=env, capture_output=True, text=True, check=True)
+    config = Path(result.stdout.strip().split(os.pathsep)[0])
+    overrides = json.loads((config / "labconfig" / "default_setting_overrides.json").read_text())
+    assert overrides == jupyter.SETTING_OVERRIDES
+    server = json.loads((config / "jupyter_server_config.json").read_text())
+    assert server["LabApp"]["news_url"] is None
