@@ -93,8 +93,13 @@ def missing_tools() -> list[str]:
     return lines
 
 
-def pytest_report_header(config):
-    return [f"WARNING: {line}" for line in missing_tools()]
+def pytest_sessionstart(session):
+    """Say what will be skipped before the run starts (also with -q; not in xdist workers)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or hasattr(session.config, "workerinput"):
+        return
+    for line in missing_tools():
+        reporter.write_line(f"WARNING: {line}", yellow=True, bold=True)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -139,6 +139,7 @@ def test_run_and_validated_only_is_updated_silently(upstream, ws):
     assert "outputs were cleared" in result.summary()
 
 
+@pytest.mark.slow
 def test_opened_in_a_real_kernel_and_saved_by_nbformat_is_not_written(upstream, ws):
     """Execute the notebook for real (outputs, images, errors from the stubs) and save."""
     from nbclient import NotebookClient
@@ -190,6 +191,7 @@ def test_an_answer_is_carried_into_reworded_prose_and_the_old_file_backed_up(ups
     assert src(by_grade(nb(ws / NB1), "weeks_needed")) == WEEKS
 
 
+@pytest.mark.slow
 def test_the_merged_notebook_passes_nbgrader_validate(upstream, ws, tmp_path):
     """The merged file is a working notebook: nbgrader's Validate (what the button
     runs) accepts it, and its check cells pass on the carried answers."""
