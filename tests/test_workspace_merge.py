@@ -326,6 +326,7 @@ def test_a_damaged_notebook_is_never_touched(upstream, ws):
     assert change.beside == beside_name(NB1) == "updates/00_orientation/NEW-01_how_this_works.ipynb"
     assert (ws / change.beside).read_bytes() == (upstream / NB1).read_bytes()
     assert "not a notebook JupyterLab can open" in result.summary()
+    assert change.damaged and "copy your text out of it with a text editor" in result.summary()
     # Repaired later: the next update merges as usual.
     (ws / NB1).write_bytes((ROOT / "curriculum" / NB1).read_bytes())
     answer(ws, "weeks_needed", WEEKS)

@@ -77,6 +77,7 @@ class Change:
     attention: tuple[str, ...] = ()   # what the learner should look at
     backup: str | None = None         # their file before the update ("merged")
     reason: str | None = None         # why it was not merged ("kept yours")
+    damaged: bool = False             # ... because it is not a readable notebook
 
 
 @dataclass
@@ -122,8 +123,13 @@ class SyncResult:
             if change.kind == "kept yours":
                 lines.append(f"      {change.reason}, so it was left as it is; the new "
                              f"version is at {name}{change.beside}")
-                lines.append("      open both, and copy your answers into the new one (or the "
-                             "new parts into yours)")
+                if change.damaged:
+                    lines.append("      copy your text out of it with a text editor, or repair "
+                                 "it; or move it away and run this again to get the new "
+                                 "version in its place")
+                else:
+                    lines.append("      open both, and copy your answers into the new one (or "
+                                 "the new parts into yours)")
             lines += [f"      upstream: {d}" for d in change.details]
         return "\n".join(lines)
 
@@ -316,7 +322,8 @@ class _Sync:
         _write_atomic(self.workspace / target, data)
         return target.as_posix()
 
-    def beside(self, rel: str, data: bytes, reason: str, details: tuple[str, ...]) -> None:
+    def beside(self, rel: str, data: bytes, reason: str, details: tuple[str, ...],
+               damaged: bool = False) -> None:
         """Leave the learner's file alone; write the new version under updates/."""
         target = self.workspace / beside_name(rel)
         if target.exists() and target.read_bytes() != data:
@@ -324,7 +331,7 @@ class _Sync:
         if not target.exists() or target.read_bytes() != data:
             _write_atomic(target, data)
         self.result.changes.append(Change("kept yours", rel, beside_name(rel), details,
-                                          reason=reason))
+                                          reason=reason, damaged=damaged))
 
     def file(self, rel: str, src: Path) -> None:
         data = src.read_bytes()
@@ -373,7 +380,7 @@ class _Sync:
         except NotebookUnreadable as exc:
             reason = f"your copy is not a notebook JupyterLab can open: {exc}"
             if seen.get("upstream") != up:
-                self.beside(rel, data, reason, describe_update(target, src))
+                self.beside(rel, data, reason, describe_update(target, src), damaged=True)
             else:
                 self.result.warnings.append(
                     f"{rel}: {reason}. Repair it, or move it away and run this again to get "
