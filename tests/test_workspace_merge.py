@@ -445,3 +445,20 @@ def test_random_edits_on_both_sides_lose_nothing(upstream, ws, seed):
     (change,) = result.changes
     assert change.kind == "merged" and (ws / change.backup).read_bytes() == before
     nbformat.validate(nbformat.reads(json.dumps(merged), as_version=4))
+
+
+def test_cells_without_ids_are_matched_by_content(upstream, ws):
+    """A notebook saved without cell ids (an older tool; or cut and pasted cells):
+    unchanged cells are recognised by their content, not taken for the learner's own."""
+    notebook = nb(ws / NB1)
+    for cell in notebook["cells"]:
+        cell.pop("id", None)
+    notebook["nbformat_minor"] = 4
+    by_grade(notebook, "weeks_needed")["source"] = WEEKS
+    write(ws / NB1, notebook)
+    reword(upstream, "## The loop", "## The loop (revised)")
+    change = only(sync(upstream, ws), "merged")
+    assert change.carried == ("your answer to exercise 1.1 (weeks needed)",)
+    merged = nb(ws / NB1)
+    assert len(merged["cells"]) == len(nb(upstream / NB1)["cells"])
+    assert src(by_grade(merged, "weeks_needed")) == WEEKS

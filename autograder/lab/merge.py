@@ -166,22 +166,29 @@ def align(base: list[dict], new_cells: list[dict]) -> dict[int, int]:
 
 
 def _match_to_base(mine: list[dict], base: list[dict]) -> list[int | None]:
-    """For each of the learner's cells, the base cell it started as (None: they added it)."""
+    """For each of the learner's cells, the base cell it started as (None: they added it).
+
+    By grade_id, else by cell id (JupyterLab keeps ids), else, for a cell that lost
+    its id (cut and pasted, or saved by an older tool), by unchanged content.
+    """
     by_grade = {r["grade_id"]: i for i, r in enumerate(base) if r.get("grade_id")}
     by_id = {r["id"]: i for i, r in enumerate(base) if r.get("id")}
     used: set[int] = set()
-    found: list[int | None] = []
-    for cell in mine:
-        gid, j = grade_id(cell), None
-        if gid and gid in by_grade:
-            j = by_grade[gid]
-        elif cell.get("id") in by_id:
-            j = by_id[cell["id"]]
-        if j is not None and (j in used or base[j]["type"] != cell.get("cell_type")):
-            j = None
-        if j is not None:
+    found: list[int | None] = [None] * len(mine)
+    for k, cell in enumerate(mine):
+        gid = grade_id(cell)
+        j = by_grade.get(gid) if gid else by_id.get(cell.get("id"))
+        if j is not None and j not in used and base[j]["type"] == cell.get("cell_type"):
+            found[k] = j
             used.add(j)
-        found.append(j)
+    for k, cell in enumerate(mine):
+        if found[k] is None and not grade_id(cell):
+            sha = cell_sha(cell)
+            j = next((i for i, r in enumerate(base) if i not in used and r["sha"] == sha
+                      and not r.get("grade_id")), None)
+            if j is not None:
+                found[k] = j
+                used.add(j)
     return found
 
 
