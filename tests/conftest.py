@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,77 @@ def pytest_collection_modifyitems(config, items):
     """Run the longest tests first: with pytest-xdist, the worker that takes one starts at
     once and the other workers share the rest, instead of everyone waiting at the end."""
     items.sort(key=lambda item: item.get_closest_marker("longest") is None)
+
+
+# -- say what was skipped, and how to run it ------------------------------------------
+# (a pattern in the skip reason, what those tests are, what is missing, how to get it)
+SKIP_KINDS = [
+    (re.compile(r"bubblewrap", re.I), "sandbox", "bubblewrap is not installed",
+     "apt-get install bubblewrap, or run .ci/run"),
+    (re.compile(r"chromium", re.I), "browser", "Chromium is not installed",
+     "apt-get install chromium, or run .ci/run; or set CHROMIUM=/path/to/chromium"),
+    (re.compile(r"AUTOGRADER_TEST_POSTGRES_URL"), "PostgreSQL gradebook",
+     "no PostgreSQL server is configured",
+     "set AUTOGRADER_TEST_POSTGRES_URL=postgresql://user:password@host/db"),
+]
+
+
+def skip_reason(report) -> str:
+    """The reason pytest recorded for a skipped test (also for reports from xdist workers)."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        reason = str(longrepr[2])
+    else:
+        reason = str(getattr(getattr(longrepr, "reprcrash", None), "message", longrepr))
+    return reason.removeprefix("Skipped: ").strip()
+
+
+def skip_summary(reasons: list[str]) -> list[str]:
+    """One line per group of skipped tests, the biggest group first:
+    "12 sandbox tests skipped: bubblewrap is not installed (apt-get install ...)"."""
+    groups: Counter[tuple[str, str, str]] = Counter()
+    for reason in reasons:
+        for pattern, what, missing, remedy in SKIP_KINDS:
+            if pattern.search(reason):
+                groups[(what, missing, remedy)] += 1
+                break
+        else:
+            groups[("other", reason, "")] += 1
+    lines = []
+    for (what, missing, remedy), n in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0])):
+        tests = "test" if n == 1 else "tests"
+        line = f"{n} {what} {tests} skipped: {missing}"
+        lines.append(f"{line} ({remedy})" if remedy else line)
+    return lines
+
+
+def missing_tools() -> list[str]:
+    """What this machine lacks for the whole suite to run (read before the tests start)."""
+    lines = []
+    if shutil.which("bwrap") is None:
+        lines.append("bubblewrap is not installed: the sandbox and cohort-grading tests will be "
+                     "skipped (apt-get install bubblewrap, or run .ci/run)")
+    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        lines.append("Chromium is not installed: the browser tests will be skipped "
+                     "(apt-get install chromium, or run .ci/run)")
+    return lines
+
+
+def pytest_sessionstart(session):
+    """Say what will be skipped before the run starts (also with -q; not in xdist workers)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or hasattr(session.config, "workerinput"):
+        return
+    for line in missing_tools():
+        reporter.write_line(f"WARNING: {line}", yellow=True, bold=True)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """End every run with what was skipped and why, grouped, with the command that fixes it."""
+    reports = terminalreporter.stats.get("skipped", [])
+    if not reports:
+        return
+    terminalreporter.section("skipped tests, by reason", sep="=", yellow=True, bold=True)
+    for line in skip_summary([skip_reason(r) for r in reports]):
+        terminalreporter.write_line(line, yellow=True, bold=True)

@@ -1,4 +1,7 @@
-"""The learner's workspace: updates add and update notebooks but never overwrite the learner's."""
+"""The learner's workspace: made, added to, restored, archived; and the JupyterLab configs.
+
+Updating a notebook the learner has opened or written in: tests/test_workspace_merge.py.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import pytest
 
 from autograder.lab import jupyter
 from autograder.lab.__main__ import main as lab_main
-from autograder.lab.workspace import WorkspaceError, archive, beside_name, digest, sync
+from autograder.lab.workspace import WorkspaceError, archive, sync
 from autograder.progress import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,9 +44,10 @@ def release(upstream: Path, rel: str, title_suffix: str = " (revised)") -> None:
 
 
 def learner_edits(ws: Path, rel: str) -> bytes:
+    """The learner writes notes into the notebook's last markdown cell."""
     path = ws / rel
     nb = json.loads(path.read_text())
-    nb["cells"][-1]["source"] = "my own notes"
+    [c for c in nb["cells"] if c["cell_type"] == "markdown"][-1]["source"] = "my own notes"
     path.write_text(json.dumps(nb, indent=1))
     return path.read_bytes()
 
@@ -81,43 +85,23 @@ def test_an_untouched_notebook_is_updated_and_the_change_described(upstream, tmp
     assert (change.kind, change.path) == ("updated", NB2)
     assert (ws / NB2).read_bytes() == (upstream / NB2).read_bytes()
     assert any("retitled" in d and "2.1" in d for d in change.details)
-    assert "(you had not changed it)" in result.summary()
+    assert "(you had not written in it; its outputs were cleared)" in result.summary()
 
 
-def test_a_touched_notebook_is_never_overwritten(upstream, tmp_path):
-    ws = tmp_path / "workspace"
-    sync(upstream, ws)
-    mine = learner_edits(ws, NB1)
-    release(upstream, NB1)
-    result = sync(upstream, ws)
-    (change,) = result.changes
-    assert change.kind == "kept yours"
-    assert (ws / NB1).read_bytes() == mine
-    beside = ws / change.beside
-    assert change.beside == beside_name(NB1, digest(upstream / NB1))
-    assert beside.parent == (ws / NB1).parent
-    assert beside.read_bytes() == (upstream / NB1).read_bytes()
-    summary = result.summary()
-    assert "left as it is" in summary and change.beside in summary
-    # Said once: the next run has nothing new to say, and still keeps the learner's file.
-    assert sync(upstream, ws).changes == []
-    assert (ws / NB1).read_bytes() == mine
-    # A second upstream release gets its own copy; the first is not touched.
-    release(upstream, NB1, " (revised again)")
-    (again,) = sync(upstream, ws).changes
-    assert again.kind == "kept yours" and again.beside != change.beside
-    assert beside.is_file() and (ws / NB1).read_bytes() == mine
-
-
-def test_upstream_copies_are_not_counted_as_notebooks(upstream, tmp_path):
+def test_backups_and_new_copies_are_not_counted_as_notebooks(upstream, tmp_path):
     from autograder.progress.catalog import notebook_files
 
     ws = tmp_path / "workspace"
     sync(upstream, ws)
-    learner_edits(ws, NB1)
+    learner_edits(ws, NB1)                  # merged: the old file goes to backups/
+    (ws / NB2).write_text("{ damaged")      # cannot be merged: the new one goes to updates/
     release(upstream, NB1)
-    sync(upstream, ws)
-    assert len(notebook_files(ws)) == len(notebook_files(upstream))
+    release(upstream, NB2)
+    result = sync(upstream, ws)
+    assert sorted(c.kind for c in result.changes) == ["kept yours", "merged"]
+    assert list((ws / "backups").rglob("*.ipynb")) and list((ws / "updates").rglob("*.ipynb"))
+    assert notebook_files(ws) == [ws / p.relative_to(upstream)
+                                  for p in notebook_files(upstream)]
 
 
 def test_a_deleted_notebook_is_restored(upstream, tmp_path):
@@ -134,11 +118,14 @@ def test_without_a_manifest_existing_files_count_as_the_learners(upstream, tmp_p
     sync(upstream, ws)
     mine = learner_edits(ws, NB1)
     (ws / store.MANIFEST).write_text("{ damaged")
+    release(upstream, NB1)
     result = sync(upstream, ws)
     assert result.warnings and "unreadable" in result.warnings[0]
-    assert [c.kind for c in result.changes] == ["kept yours"]
+    (change,) = result.changes
+    assert change.kind == "kept yours" and "not known which version" in change.reason
     assert (ws / NB1).read_bytes() == mine
-    # Identical files are adopted again, so a later update can replace them.
+    assert (ws / change.beside).read_bytes() == (upstream / NB1).read_bytes()
+    # Files identical in content are adopted again, so a later update can replace them.
     release(upstream, NB2)
     assert [(c.kind, c.path) for c in sync(upstream, ws).changes] == [("updated", NB2)]
 
@@ -246,3 +233,47 @@ def test_the_lab_environment_points_kernels_at_the_workspace(tmp_path):
     inst = jupyter.lab_environment("instructor", tmp_path / "cfg", None,
                                    base={"PATH": "/usr/bin", "AUTOGRADER_WORKSPACE": "x"})
     assert "AUTOGRADER_WORKSPACE" not in inst
+
+
+@pytest.mark.parametrize("mode", jupyter.MODES)
+def test_the_configs_turn_off_jupyter_news_as_jupyterlab_reads_them(tmp_path, monkeypatch, mode):
+    """No "get notified about official Jupyter news?" toast: jupyterlab_server finds our
+    setting defaults on the config path, and the setting names are the installed schema's."""
+    import sys
+
+    from jupyterlab_server.settings_utils import _get_overrides
+
+    folder = jupyter.write_config(mode, tmp_path / "cfg")
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", str(folder))
+    overrides, error = _get_overrides(str(tmp_path / "no-app-settings"))
+    plugin = "@jupyterlab/apputils-extension:notification"
+    assert not error and overrides[plugin] == {"fetchNews": "false", "checkForUpdates": False}
+    schema = json.loads((Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+                         / "@jupyterlab" / "apputils-extension" / "notification.json").read_text())
+    assert set(overrides[plugin]) <= set(schema["properties"])
+    assert {"const": "false", "title": "Never"} in schema["properties"]["fetchNews"]["oneOf"]
+    server = json.loads((folder / "jupyter_server_config.json").read_text())
+    assert server["LabApp"] == {"news_url": None,
+                                "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}
+    from jupyterlab.handlers.announcements import CheckForUpdateABC, NeverCheckForUpdate
+
+    assert issubclass(NeverCheckForUpdate, CheckForUpdateABC)
+
+
+def test_binder_start_turns_the_news_off_too(tmp_path):
+    """Binder's `start` hands the server the same learner config, news settings included."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, REPO_DIR=str(tmp_path),
+               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    env.pop("JUPYTER_CONFIG_PATH", None)
+    probe = "import os; print(os.environ['JUPYTER_CONFIG_PATH'])"
+    result = subprocess.run(["bash", str(ROOT / "binder" / "start"), sys.executable, "-c", probe],
+                            env=env, capture_output=True, text=True, check=True)
+    config = Path(result.stdout.strip().split(os.pathsep)[0])
+    overrides = json.loads((config / "labconfig" / "default_setting_overrides.json").read_text())
+    assert overrides == jupyter.SETTING_OVERRIDES
+    server = json.loads((config / "jupyter_server_config.json").read_text())
+    assert server["LabApp"]["news_url"] is None

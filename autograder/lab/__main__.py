@@ -1,9 +1,11 @@
 """``python -m autograder.lab``: the learner's workspace and JupyterLab.
 
     python -m autograder.lab [--instructor] [JUPYTER ARGS...]
-        update workspace/ from curriculum/ and open JupyterLab on it, at the
-        notebook of your next exercise (--instructor: at the course root, with
-        formgrader and Create Assignment; no workspace)
+        update workspace/ from curriculum/ (notebooks you only opened are
+        replaced; your answers are merged into new versions, your old file kept
+        in workspace/backups/) and open JupyterLab on it, at the notebook of
+        your next exercise (--instructor: at the course root, with formgrader
+        and Create Assignment; no workspace)
     python -m autograder.lab sync                        only update workspace/
     python -m autograder.lab config learner|instructor   write the JupyterLab config; print where
     python -m autograder.lab archive [--out FILE]        zip your work to download it

@@ -18,8 +18,17 @@ on a JupyterHub); a self-learner has none, and an instructor here collects
 with ``zip_collect`` or a folder. Instructors on a JupyterHub with an exchange
 configure nbgrader there as usual.
 
-The settings live in a small Jupyter config folder (``labconfig/page_config.json``
-and ``jupyter_server_config.json``) put first on ``JUPYTER_CONFIG_PATH``, so
+Both also turn off JupyterLab's news and update checks: left at their
+defaults, the first page load shows a "Would you like to get notified about
+official Jupyter news?" toast over the right side of the notebook, where the
+check messages are. ``labconfig/default_setting_overrides.json`` sets the
+defaults of ``@jupyterlab/apputils-extension:notification`` (``fetchNews``
+"false", ``checkForUpdates`` false; a learner can still turn them on in the
+Settings Editor), and the server gets no news URL and never checks for updates.
+
+The settings live in a small Jupyter config folder (``labconfig/page_config.json``,
+``labconfig/default_setting_overrides.json`` and ``jupyter_server_config.json``)
+put first on ``JUPYTER_CONFIG_PATH``, so
 they apply only to JupyterLab started this way and leave the environment's
 own configuration alone. The server runs in the course root, because
 nbgrader's Validate handler reads ``nbgrader_config.py`` from the server's
@@ -42,6 +51,11 @@ LAB_PLUGINS_OFF = {
                 "@jupyter/nbgrader:menu"],
     "instructor": ["@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list"],
 }
+# Read by jupyterlab_server from every `labconfig` folder on the config path.
+SETTING_OVERRIDES = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                    "checkForUpdates": False},
+}
 SERVER_EXTENSIONS_OFF = {
     "learner": ["nbgrader.server_extensions.assignment_list",
                 "nbgrader.server_extensions.course_list",
@@ -58,9 +72,12 @@ def config_files(mode: str) -> dict[str, dict]:
     return {
         "labconfig/page_config.json": {
             "disabledExtensions": {plugin: True for plugin in LAB_PLUGINS_OFF[mode]}},
+        "labconfig/default_setting_overrides.json": SETTING_OVERRIDES,
         "jupyter_server_config.json": {
             "ServerApp": {"jpserver_extensions": {
-                ext: False for ext in SERVER_EXTENSIONS_OFF[mode]}}},
+                ext: False for ext in SERVER_EXTENSIONS_OFF[mode]}},
+            "LabApp": {"news_url": None,
+                       "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}},
     }
 
 

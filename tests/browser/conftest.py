@@ -30,11 +30,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
 # JupyterLab user settings for the test: render every cell (no windowing, so
-# locators see the whole notebook) and ask no news question.
+# locators see the whole notebook). Nothing else: the news question must be kept
+# away by the learner config itself (autograder.lab.jupyter), as for a learner.
 SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": '{"windowingMode": "none"}',
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        '{"fetchNews": "false", "checkForUpdates": false}',
 }
 
 
@@ -59,8 +58,9 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float =
 
 
 class Lab:
-    def __init__(self, url: str, token: str, workspace: Path):
+    def __init__(self, url: str, token: str, workspace: Path, curriculum: Path):
         self.url, self.token, self.workspace = url, token, workspace
+        self.curriculum = curriculum    # a copy the tests may change, as a new release would
 
     def page_url(self, path: str) -> str:
         return f"{self.url}/{path}?token={self.token}"
@@ -70,8 +70,9 @@ class Lab:
 def lab(tmp_path_factory):
     """JupyterLab started the way `python3 manage.py lab` starts it, on a fresh workspace."""
     tmp = tmp_path_factory.mktemp("lab")
-    workspace = tmp / "workspace"
-    sync(ROOT / "curriculum", workspace)
+    workspace, curriculum = tmp / "workspace", tmp / "curriculum"
+    shutil.copytree(ROOT / "curriculum", curriculum)
+    sync(curriculum, workspace)
     config = jupyter.write_config("learner", tmp / "jupyter-config")
     settings = tmp / "settings"
     for name, text in SETTINGS.items():
@@ -90,7 +91,7 @@ def lab(tmp_path_factory):
         proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", proc, log)
-        yield Lab(f"http://127.0.0.1:{port}", token, workspace)
+        yield Lab(f"http://127.0.0.1:{port}", token, workspace, curriculum)
     finally:
         proc.terminate()
         try:
