@@ -1,6 +1,6 @@
 """The learner's own GPT: their functions from stage 04, saved to the workspace and put together.
 
-    save_pieces("block", globals())       # last cell of notebook 04: writes my_gpt/block.py
+    save_pieces("block", globals())       # end of notebook 04: writes my_gpt/block.py
     mine = load_my_gpt()                   # notebook 10: import, check, assemble
     print(mine.report())                   # which pieces are yours, which fall back, and why
     loss, grads = mine.loss_and_grads(inputs, targets, mask, params, config)
@@ -129,7 +129,7 @@ def pieces_dir() -> Path | None:
     return None if workspace is None else workspace / FOLDER
 
 
-# -- saving (the last cell of notebooks 02-06 and 09) -------------------------------------------
+# -- saving (the "Save your functions" cell near the end of notebooks 02-06 and 09) ----------
 
 
 def save_pieces(piece: str, namespace: dict[str, Any], directory: str | Path | None = None,
@@ -158,7 +158,7 @@ def save_pieces(piece: str, namespace: dict[str, Any], directory: str | Path | N
             sources.append(textwrap.dedent(inspect.getsource(fn)).rstrip() + "\n")
         except (OSError, TypeError):
             missing.append(name)
-    header = (f'"""Your functions from {PIECES[piece].notebook}, saved by its last cell on '
+    header = (f'"""Your functions from {PIECES[piece].notebook}, saved by its save cell on '
               f'{time.strftime("%Y-%m-%d %H:%M")}.\n\nEdit them in the notebook and run that cell '
               'again; notebook 10 imports this file."""\n\nimport math\n\nimport numpy as np\n')
     text = header + "".join("\n\n" + s for s in sources)
@@ -259,7 +259,7 @@ def load_my_gpt(directory: str | Path | None = None, *, record: bool = True) -> 
         problem = None
         path = None if folder is None else folder / f"{piece.name}.py"
         if path is None or not path.is_file():
-            problem = f"not saved yet (run the last cell of {piece.notebook})"
+            problem = f"not saved yet (run the \"Save your functions\" cell of {piece.notebook})"
         else:
             try:
                 exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), ns)
