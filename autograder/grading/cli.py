@@ -123,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
         folder = course.reports_dir(assignment)
         latest = Journal(folder / "journal.jsonl").latest()
         entries = [latest[s] for s in sorted(latest)]   # the whole cohort, not just this run
-        csv_path = export_grades(course, assignment, folder / "grades.csv", args.db_wait, _say)
+        csv_path = export_grades(course, assignment, folder / "grades.csv", args.db_wait, _say,
+                                 entries=entries)
         issues = write_issues(entries, folder / "issues.csv")
         feedback = []
         if not args.no_feedback:
@@ -159,6 +160,7 @@ def _print_summary(course, assignment, summary, entries, csv_path, issues, feedb
             each = statistics.median(summary.per_submission)
             print(f"graded {n} submissions in {summary.seconds:.0f} s ({summary.backend}, "
                   f"{summary.sandbox} sandbox; median {each:.1f} s of execution each)")
+            print(f"memory:   {summary.memory}")
         else:
             print("nothing new to grade")
     attention = sum(1 for e in entries if e.get("flags") or any(

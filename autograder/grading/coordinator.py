@@ -23,7 +23,7 @@ from .gradebook import GradebookLocked, GradebookWriter, retry_while_locked, sha
 from .jobs import FAILED, Job, Result
 from .journal import Journal
 from .prepare import Prepared, Preparer
-from .sandbox import Limits, detect
+from .sandbox import Limits, detect, memory_limiter, sweep_stale_slots
 from .tamper import runtime_flags
 
 MAX_ATTEMPTS = 3   # a job whose worker crashed is sent again, then given up
@@ -72,6 +72,7 @@ class RunSummary:
     backend: str = ""
     sandbox: str = ""
     stopped: str | None = None                          # why the run stopped early
+    memory: str = ""                                    # how memory is limited here
 
 
 @dataclass
@@ -123,7 +124,9 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
     submissions = find_submissions(course, assignment, options.students)
     todo = pending_submissions(course, assignment, submissions, journal, options.regrade)
     summary.skipped = len(submissions) - len(todo)
+    sweep_stale_slots()   # what a killed run left behind
     capability = detect(force_fallback=options.sandbox == "off")
+    summary.memory = memory_limiter()[1]
     summary.sandbox = "bubblewrap" if capability.isolated else "fallback"
     if not options.dask:
         if capability.warning:

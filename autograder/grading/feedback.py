@@ -24,7 +24,7 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests
 
-from .gradebook import shared_engines
+from .gradebook import GradebookLocked, shared_engines
 
 _EXPORTER = None
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -101,15 +101,56 @@ def _exporter(course_root: str, config):
     return _EXPORTER
 
 
-def failure_page(student: str, assignment: str, notebook: str, reason: str) -> str:
+def failure_page(student: str, assignment: str, notebook: str, reason: str,
+                 graded: bool = False) -> str:
     e = html.escape
+    score = "" if graded else " · score: 0"
+    title = ("No feedback page for this notebook." if graded
+             else "This notebook could not be graded.")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(notebook)}</title>"
             "<style>body{font-family:sans-serif;max-width:48em;margin:3em auto;line-height:1.5}"
             ".box{border-left:4px solid #c0392b;padding:.5em 1em;background:#fdf2f2}</style>"
             f"</head><body><h1>{e(notebook)}</h1><p>Student: {e(student)} · assignment "
-            f"{e(assignment)} · score: 0</p><div class='box'><p><b>This notebook could not be "
-            f"graded.</b></p><p>{e(reason)}</p></div><p>If this looks wrong, send your "
+            f"{e(assignment)}{score}</p><div class='box'><p><b>{title}</b></p>"
+            f"<p>{e(reason)}</p></div><p>If this looks wrong, send your "
             "instructor the notebook as you submitted it.</p></body></html>")
+
+
+_ATTACHMENT = re.compile(r"attachment:([^\s)\"'>]+)")
+
+
+def missing_attachments(nb: NotebookNode) -> list[str]:
+    """Names that markdown cells show as ``attachment:NAME`` but do not carry."""
+    missing = []
+    for cell in nb.cells:
+        if cell.get("cell_type") not in ("markdown", "raw"):
+            continue
+        have = cell.get("attachments") or {}
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        missing += [name for name in _ATTACHMENT.findall(source) if name not in have]
+    return missing
+
+
+def repair_attachments(nb: NotebookNode) -> list[str]:
+    """Point each missing attachment at nothing (nbconvert refuses the whole notebook
+    otherwise); returns the names repaired."""
+    repaired = []
+    for cell in nb.cells:
+        if cell.get("cell_type") not in ("markdown", "raw"):
+            continue
+        have = cell.get("attachments") or {}
+
+        def swap(match, have=have):
+            if match[1] in have:
+                return match[0]
+            repaired.append(match[1])
+            return "#missing-attachment"
+
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        cell["source"] = _ATTACHMENT.sub(swap, source)
+    return repaired
 
 
 def write_student_feedback(course_root: str, db_url: str, assignment: str, student: str,
@@ -141,11 +182,22 @@ def _write_student_feedback(course_root: str, db_url: str, assignment: str, stud
         path = autograded / f"{notebook}.ipynb"
         target = dest / f"{notebook}.html"
         if reason is None and path.is_file():
-            nb = nbformat.read(str(path), as_version=4)
-            resources = {"nbgrader": {"notebook": notebook, "assignment": assignment,
-                                      "student": student, "db_url": course.db_url},
-                         "metadata": {"name": notebook, "path": str(autograded)}}
-            body, _ = exporter.from_notebook_node(nb, resources=resources)
+            try:
+                nb = nbformat.read(str(path), as_version=4)
+                repair_attachments(nb)
+                resources = {"nbgrader": {"notebook": notebook, "assignment": assignment,
+                                          "student": student, "db_url": course.db_url},
+                             "metadata": {"name": notebook, "path": str(autograded)}}
+                body, _ = exporter.from_notebook_node(nb, resources=resources)
+            except GradebookLocked:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one page never stops the others
+                first = (str(exc).strip().splitlines() or [""])[0][:200]
+                body = failure_page(
+                    student, assignment, notebook,
+                    f"The notebook was graded (see your score in the grades), but its "
+                    f"feedback page could not be built ({type(exc).__name__}: {first}).",
+                    graded=True)
         else:
             body = failure_page(student, assignment, notebook, reason or "no graded notebook")
         target.write_text(body, encoding="utf-8")
@@ -177,18 +229,32 @@ def generate_all(course, assignment: str, entries: list[dict], workers: int,
         return []
     written: list[Path] = []
     bar = tqdm(total=len(tasks), unit="student", desc="feedback", disable=not progress)
+    def failed(task, exc: BaseException) -> None:
+        # one student's feedback never stops the phase: say why, write the others
+        say(f"{task[3]}: feedback could not be written ({type(exc).__name__}: {exc})")
+
     if workers <= 1 or len(tasks) < 4:
         with shared_engines():
             for task in tasks:
-                written += [Path(p) for p in write_student_feedback(*task)]
+                try:
+                    written += [Path(p) for p in write_student_feedback(*task)]
+                except GradebookLocked:
+                    raise
+                except Exception as exc:  # noqa: BLE001
+                    failed(task, exc)
                 bar.update(1)
     else:
         with concurrent.futures.ProcessPoolExecutor(
                 min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
                 initializer=_share_engines_for_good) as pool:
-            futures = [pool.submit(write_student_feedback, *task) for task in tasks]
+            futures = {pool.submit(write_student_feedback, *task): task for task in tasks}
             for future in concurrent.futures.as_completed(futures):
-                written += [Path(p) for p in future.result()]
+                try:
+                    written += [Path(p) for p in future.result()]
+                except GradebookLocked:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a worker that died, too
+                    failed(futures[future], exc)
                 bar.update(1)
     bar.close()
     return written

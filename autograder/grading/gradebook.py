@@ -158,7 +158,11 @@ class GradebookWriter:
         from nbgrader.api import Gradebook
 
         student, assignment = submission.student, self.assignment
-        timestamp = self.course.coursedir.get_existing_timestamp(str(submission.folder))
+        timestamp = None
+        stamp = submission.folder / "timestamp.txt"
+        if not submission.problems.get("timestamp.txt") and not (
+                submission.folder.is_symlink() or stamp.is_symlink()):
+            timestamp = self.course.coursedir.get_existing_timestamp(str(submission.folder))
         with Gradebook(self.course.db_url, self.course.course_id) as gb:
             gb.update_or_create_student(student)
             if timestamp is not None:
@@ -175,7 +179,7 @@ class GradebookWriter:
                 target = dest / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(path, target)
-        if (submission.folder / "timestamp.txt").is_file():
+        if stamp.is_file() and not (submission.folder.is_symlink() or stamp.is_symlink()):
             shutil.copy(submission.folder / "timestamp.txt", dest / "timestamp.txt")
 
         cells: dict[str, dict] = {}

@@ -37,6 +37,20 @@ def apply_limits(limits: dict) -> None:
     cap(resource.RLIMIT_CORE, 0)
 
 
+def die_with_parent() -> None:
+    """SIGKILL this kernel when the process that started it dies (without bubblewrap,
+    nothing else would: --die-with-parent is bubblewrap's). Before any student code."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:
+        raise RuntimeError("the grading worker is gone")
+
+
 def drop_privileges(uid: int, chown: list[str]) -> None:
     for path in chown:
         os.chown(path, uid, uid)
@@ -79,6 +93,7 @@ def main(argv: list[str]) -> None:
     plan = json.loads(argv[1])
     log = open(plan["log"], "a", buffering=1)  # noqa: SIM115 - kept open until exec
     try:
+        die_with_parent()
         apply_limits(plan["limits"])
         if plan.get("uid") is not None:
             drop_privileges(int(plan["uid"]), plan.get("chown", []))

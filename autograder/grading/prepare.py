@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import nbformat
 from nbformat import NotebookNode
 
-from . import tamper
+from . import safefs, tamper
 from .collect import Submission
 from .course import Course
 from .jobs import FAILED, Job, Result
@@ -61,6 +61,11 @@ def load_submitted(data: bytes, name: str) -> tuple[NotebookNode, list[str]]:
     if version not in (3, 4):
         raise UnreadableNotebook(f"{name} says it is notebook format {version}; this grader "
                                  "reads formats 3 and 4 (ask for it to be saved again)")
+    repaired = repair_cell_ids(raw)
+    if repaired:
+        events.append(f"{name}: {len(repaired)} cells had the id of an earlier cell "
+                      f"({', '.join(sorted(set(repaired))[:3])}); they were given new ids")
+        text = json.dumps(raw)
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
@@ -73,21 +78,47 @@ def load_submitted(data: bytes, name: str) -> tuple[NotebookNode, list[str]]:
 
 
 def reset_metadata(nb: NotebookNode, release: NotebookNode) -> None:
-    """Known cells get the released nbgrader metadata; unknown ones lose theirs."""
+    """Known cells get the released nbgrader metadata; unknown ones lose theirs.
+
+    A cell id claimed twice (a careless paste of a copy of a locked or test cell)
+    stays with the last cell that claims it, as in nbgrader's DeduplicateIds, and
+    the earlier copies become plain cells: nbgrader's own de-duplication leaves
+    them an empty nbgrader section, which its later steps cannot read (the whole
+    notebook used to score 0).
+    """
     released = {}
     for cell in release.cells:
         meta = cell.get("metadata", {}).get("nbgrader")
         if meta and meta.get("grade_id"):
             released[meta["grade_id"]] = meta
-    for cell in nb.cells:
+    seen: set[str] = set()
+    for cell in reversed(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader")
-        if not meta:
+        if meta is None:
             continue
         gid = meta.get("grade_id") if isinstance(meta, dict) else None
-        if gid in released:
+        if gid in released and gid not in seen:
             cell.metadata["nbgrader"] = copy.deepcopy(released[gid])
+            seen.add(gid)
         else:
             del cell.metadata["nbgrader"]
+
+
+def repair_cell_ids(raw: dict) -> list[str]:
+    """Give a fresh id to every cell whose id an earlier cell already has (a cell
+    pasted with a text editor); nbformat refuses such a notebook otherwise."""
+    import uuid
+
+    seen: set[str] = set()
+    repaired = []
+    for cell in raw.get("cells", []) if isinstance(raw.get("cells"), list) else []:
+        if not isinstance(cell, dict) or not isinstance(cell.get("id"), str):
+            continue
+        if cell["id"] in seen:
+            repaired.append(cell["id"])
+            cell["id"] = uuid.uuid4().hex[:12]
+        seen.add(cell["id"])
+    return repaired
 
 
 class Preparer:
@@ -126,33 +157,63 @@ class Preparer:
     def _files(self, submission: Submission, prepared: Prepared) -> dict[str, bytes]:
         files, total = {}, 0
         for name, path in submission.files.items():
-            size = path.stat().st_size
-            if total + size > MAX_FILES_BYTES:
-                prepared.events.append(f"{name} was not given to the kernel: the submission's "
-                                       f"files exceed {MAX_FILES_BYTES // 2**20} MB")
+            try:
+                data = safefs.read_regular(path, MAX_FILES_BYTES - total)
+            except safefs.Refused as exc:
+                prepared.events.append(f"{name} was not given to the kernel: {name} {exc} "
+                                       f"(the submission's files may hold "
+                                       f"{MAX_FILES_BYTES // 2**20} MB at most)")
                 continue
-            files[name] = path.read_bytes()
-            total += size
+            files[name] = data
+            total += len(data)
         files.update(self.source_files)   # as nbgrader does: the instructor's files win
         return files
 
+    def _problems(self, submission: Submission, prepared: Prepared) -> None:
+        """What collection refused or noticed, for the record (notebooks: as reasons)."""
+        graded = {f"{name}.ipynb" for name in self.notebooks}
+        for name, why in sorted(submission.problems.items()):
+            if name in graded:
+                continue                  # the notebook's own reason (see prepare)
+            if name.startswith("note:"):
+                prepared.events.append(why)
+                continue
+            prepared.flags.append(tamper.Flag("", tamper.REVIEW, "refused file", why))
+
     def prepare(self, submission: Submission) -> Prepared:
         prepared = Prepared(submission)
+        self._problems(submission, prepared)
         files = None
         for notebook in self.notebooks:
             path = submission.notebook_path(notebook)
             fail = Result(submission.student, self.assignment, notebook, FAILED)
             if path is None:
-                fail.reason = f"{notebook}.ipynb was not submitted"
+                why = (submission.problems.get(f"{notebook}.ipynb")
+                       or submission.problems.get("."))
+                fail.reason = (f"{notebook}.ipynb was not graded: {why}" if why
+                               else f"{notebook}.ipynb was not submitted")
                 prepared.failures.append(fail)
                 continue
             try:
-                nb, events = load_submitted(path.read_bytes(), f"{notebook}.ipynb")
+                data = safefs.read_regular(path, MAX_NOTEBOOK_BYTES + 1)
+                nb, events = load_submitted(data, f"{notebook}.ipynb")
+            except safefs.Refused as exc:
+                fail.reason = f"{notebook}.ipynb was not graded: {notebook}.ipynb {exc}"
+                prepared.failures.append(fail)
+                continue
             except UnreadableNotebook as exc:
                 fail.reason = str(exc)
                 prepared.failures.append(fail)
                 continue
             prepared.events += events
+            from .feedback import missing_attachments
+
+            missing = missing_attachments(nb)
+            if missing:
+                prepared.events.append(
+                    f"{notebook}.ipynb shows images it does not carry (attachment:"
+                    f"{', attachment:'.join(sorted(set(missing))[:5])}); the feedback shows a "
+                    "broken image there, the grade is unaffected")
             release = self.releases[notebook]
             prepared.flags += tamper.inspect_notebook(notebook, nb, release)
             reset_metadata(nb, release)

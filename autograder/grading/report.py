@@ -233,6 +233,18 @@ def build_report(course: Course, assignment: str, notebooks: list[str],
                          + (f"<br>... {len(flags) - 8} more" if len(flags) > 8 else "")
                          + "</td></tr>")
         parts.append("</table>")
+    from .collect import renamed_students
+
+    renamed = renamed_students(course, assignment)
+    if renamed:
+        parts.append(f"<h2>Student ids and the names they were submitted under "
+                     f"({len(renamed)})</h2><p><small>Ids keep letters of any script; two "
+                     "names that would give the same id get a short suffix. grades.csv has "
+                     "the same mapping (column submitted_as).</small></p><table><tr>"
+                     "<th>student id</th><th>submitted as</th></tr>")
+        for student, name in sorted(renamed.items()):
+            parts.append(f"<tr><td>{e(student)}</td><td>{e(name)}</td></tr>")
+        parts.append("</table>")
     parts.append("<p><small>Files: grades.csv (nbgrader's export), issues.csv, journal.jsonl "
                  "(the record that makes runs resumable); feedback/&lt;student&gt;/"
                  f"{e(assignment)}/ holds each student's HTML feedback.</small></p>")

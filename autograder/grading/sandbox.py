@@ -273,11 +273,14 @@ class Slot:
 
 
 def sweep_stale_slots() -> int:
-    """Remove the sandbox folders of grading processes that no longer exist."""
+    """Remove the temp folders of grading processes that no longer exist (a run that
+    was killed): sandbox slots (agk-<pid>-*) and half-built matplotlib caches."""
     removed = 0
-    for folder in Path(tempfile.gettempdir()).glob("agk-*-*"):
+    tmp = Path(tempfile.gettempdir())
+    for folder in [*tmp.glob("agk-*-*"), *tmp.glob("autograder-mpl-build-*-*")]:
         try:
-            pid = int(folder.name.split("-")[1])
+            pid = int(folder.name.removeprefix("autograder-mpl-build-").split("-")[
+                0 if folder.name.startswith("autograder-mpl-build-") else 1])
             os.kill(pid, 0)
         except ValueError:
             continue
@@ -287,6 +290,51 @@ def sweep_stale_slots() -> int:
         except PermissionError:   # alive, someone else's
             continue
     return removed
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG), and
+    exit at once if the parent is already gone. Elsewhere: nothing."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:   # the parent died before the request took effect
+        os._exit(70)
+
+
+@functools.lru_cache(maxsize=1)
+def memory_limiter() -> tuple[list[str] | None, str]:
+    """How each sandbox's memory is capped here: (command prefix or None, in words).
+
+    With a systemd user session (cgroups v2), each kernel runs in its own scope
+    with MemoryMax, which counts every process of the sandbox together. Without
+    one, each process of the kernel gets RLIMIT_AS (its address space), set by
+    the launcher before any student code runs: a fork bomb of big processes is
+    then bounded only by processes x memory.
+    """
+    systemd_run = shutil.which("systemd-run")
+    why = "systemd-run is not installed"
+    if systemd_run and sys.platform == "linux":
+        try:
+            probe = subprocess.run([systemd_run, "--user", "--scope", "--quiet",
+                                    "-p", "MemoryMax=64M", "true"],
+                                   capture_output=True, text=True, timeout=15)
+            if probe.returncode == 0:
+                return ([systemd_run, "--user", "--scope", "--quiet"],
+                        "cgroups v2: a systemd scope with MemoryMax per sandbox, plus "
+                        "RLIMIT_AS per process")
+            why = (probe.stderr.strip().splitlines() or ["it failed"])[-1]
+        except (OSError, subprocess.SubprocessError) as exc:
+            why = str(exc)
+    return None, f"RLIMIT_AS per process (no cgroup scope: {why})"
 
 
 def kernel_command(capability: Capability, limits: Limits, slot: Slot, connection_file: str,
@@ -311,10 +359,14 @@ def kernel_command(capability: Capability, limits: Limits, slot: Slot, connectio
         "log": "/dev/null" if isolated else str(slot.log),
     }
     launcher = [python, "-I", "-m", "autograder.grading.launch", json.dumps(plan)]
+    scope, _ = memory_limiter()
+    if scope is not None:   # the whole sandbox in one cgroup, capped together
+        scope = [*scope, "-p", f"MemoryMax={limits.memory_mb}M", "-p", "MemorySwapMax=0",
+                 "--"]
     if not isolated:
-        return launcher
+        return [*(scope or []), *launcher]
     disk = str(limits.disk_mb * 1024 * 1024)
-    args = [capability.bwrap or "bwrap", *_namespace_args(capability.privileged),
+    args = [*(scope or []), capability.bwrap or "bwrap", *_namespace_args(capability.privileged),
             "--hostname", "sandbox", "--clearenv",
             "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
             "--setenv", "HOME", HOME, "--setenv", "LANG", "C.UTF-8"]
@@ -370,7 +422,7 @@ def matplotlib_template() -> str | None:
     target = Path(tempfile.gettempdir()) / f"autograder-mpl-{matplotlib.__version__}-{uid}"
     if (target / ".ready").exists():
         return str(target)
-    building = Path(tempfile.mkdtemp(prefix="autograder-mpl-build-"))
+    building = Path(tempfile.mkdtemp(prefix=f"autograder-mpl-build-{os.getpid()}-"))
     env = {**clean_env(), "MPLCONFIGDIR": str(building), "HOME": str(building)}
     try:
         subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],

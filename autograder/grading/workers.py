@@ -102,7 +102,9 @@ def run_job(job: Job) -> Result:
 
 
 def _warm_up() -> None:
-    """Import the heavy modules and build caches before the first job arrives."""
+    """Die with the coordinator; import the heavy modules and build caches before the
+    first job arrives; remove what killed runs left in the temp folder."""
+    sandbox.die_with_parent()
     sandbox.sweep_stale_slots()
     sandbox.detect()
     sandbox.matplotlib_template()
