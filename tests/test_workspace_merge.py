@@ -462,3 +462,15 @@ def test_cells_without_ids_are_matched_by_content(upstream, ws):
     merged = nb(ws / NB1)
     assert len(merged["cells"]) == len(nb(upstream / NB1)["cells"])
     assert src(by_grade(merged, "weeks_needed")) == WEEKS
+
+
+def test_deleting_a_cell_is_a_change_with_nothing_to_carry_but_a_backup(upstream, ws):
+    notebook = nb(ws / NB1)
+    notebook["cells"] = [c for c in notebook["cells"] if not src(c).startswith("## The loop")]
+    mine = write(ws / NB1, notebook)
+    reword(upstream, "## Hidden tests", "## Hidden tests (revised)")
+    result = sync(upstream, ws)
+    change = only(result, "updated")
+    assert (ws / NB1).read_bytes() == (upstream / NB1).read_bytes()
+    assert (ws / change.backup).read_bytes() == mine
+    assert "you had only deleted or emptied cells" in result.summary()

@@ -75,7 +75,7 @@ class Change:
     details: tuple[str, ...] = ()     # what changed upstream, in words
     carried: tuple[str, ...] = ()     # what of the learner's went into the new version
     attention: tuple[str, ...] = ()   # what the learner should look at
-    backup: str | None = None         # their file before the update ("merged")
+    backup: str | None = None         # their file before the update (written in)
     reason: str | None = None         # why it was not merged ("kept yours")
     damaged: bool = False             # ... because it is not a readable notebook
 
@@ -108,7 +108,10 @@ class SyncResult:
                    "kept yours": "!", "removed upstream": "-"}
         for change in self.changes:
             line = f"  {symbols.get(change.kind, ' ')} {change.kind:17s} {change.path}"
-            if change.kind == "updated":
+            if change.kind == "updated" and change.backup:
+                line += (" (you had only deleted or emptied cells; your file as it was: "
+                         f"{name}{change.backup})")
+            elif change.kind == "updated":
                 line += " (you had not written in it; its outputs were cleared)"
             elif change.kind == "restored":
                 line += " (it was missing)"
@@ -372,9 +375,6 @@ class _Sync:
             self.result.warnings.append(f"the curriculum's {rel} is damaged ({exc}); "
                                         f"your copy was left as it is")
             return
-        base = _base_cells(entry, self.source, rel, mine, data)
-        if base is not None and "cells" not in seen:
-            seen["cells"] = base                  # a version-1 record, upgraded
         try:
             theirs = nbmerge.read_notebook(target)
         except NotebookUnreadable as exc:
@@ -390,6 +390,9 @@ class _Sync:
         if nbmerge.written(theirs) == nbmerge.written(new):
             self.fresh(rel, data)                 # same content as upstream: adopt it
             return
+        base = _base_cells(entry, self.source, rel, mine, data)
+        if base is not None and "cells" not in seen:
+            seen["cells"] = base                  # a version-1 record, upgraded
         if base is None:
             if seen.get("upstream") != up:
                 self.beside(rel, data, "it is not known which version you started from",
@@ -406,12 +409,12 @@ class _Sync:
             self.result.changes.append(Change("updated", rel, details=details))
             return
         merged = nbmerge.merge(theirs, base, new, self.when)
-        if not merged.changed:
+        backup = self.backup(rel, mine)           # written in: kept, whatever comes next
+        if not merged.changed:                    # e.g. they only deleted or emptied cells
             _write_atomic(target, data)
             self.fresh(rel, data)
-            self.result.changes.append(Change("updated", rel, details=details))
+            self.result.changes.append(Change("updated", rel, details=details, backup=backup))
             return
-        backup = self.backup(rel, mine)
         _write_atomic(target, nbmerge.dumps(merged.notebook))
         self.fresh(rel, data)
         self.result.changes.append(Change("merged", rel, details=details,
