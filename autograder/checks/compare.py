@@ -199,7 +199,7 @@ def _compare_numbers(expected, got, rtol, atol, dtype, path) -> Mismatch | None:
         else:
             e_text, g_text = str(e), str(g)
             details = [f"difference {fmt_number(abs(g - e))} "
-                       f"(allowed: {rtol:g} relative + {atol:g})"]
+                       f"(allowed: {rtol:.2g} relative + {atol:.2g})"]
         return Mismatch("value", f"{path} is {g_text}, expected {e_text}", details,
                         path, expected, got)
     return None
@@ -301,7 +301,9 @@ def _compare_numeric_arrays(expected, got, rtol, atol, path) -> Mismatch | None:
         n_bad = int(bad.sum())
         exact = _kind(expected.dtype) in "ib" and _kind(got.dtype) in "ib"
         e0, g0 = _scalar(expected[idx]), _scalar(got[idx])
-        if isinstance(e0, complex) or isinstance(g0, complex):
+        if isinstance(e0, bool) or isinstance(g0, bool):
+            e_text, g_text = str(e0), str(g0)
+        elif isinstance(e0, complex) or isinstance(g0, complex):
             e_text, g_text = str(e0), str(g0)
         else:
             e_text, g_text = fmt_pair(e0, g0)
@@ -312,7 +314,7 @@ def _compare_numeric_arrays(expected, got, rtol, atol, path) -> Mismatch | None:
                 (e[bad & ~e_nan & ~e_inf] != 0).all()) else None
             lines.append(f"largest difference {worst.max():.2g}"
                          + (f" = {rel:.2g} relative" if rel is not None else "")
-                         + f" (allowed: {rtol:g} relative + {atol:g})")
+                         + f" (allowed: {rtol:.2g} relative + {atol:.2g})")
         return Mismatch(
             "value",
             f"{path} has the right shape but {n_bad} of {bad.size} "

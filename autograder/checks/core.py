@@ -168,12 +168,12 @@ class Check:
         """
         registered = [m for m in self.mistakes
                       if (m.variant is not None and self._variant_matches(m, expected, got, case))
-                      or (m.variant is None and _detects(m, expected, got, case))]
+                      or (m.variant is None and _detects(m, expected, got, case) is True)]
         if registered:
             return registered[0] if len(registered) == 1 else None
         if not self.generic:
             return None
-        return _only(m for m in GENERIC_MISTAKES if _detects(m, expected, got, case))
+        return _only(m for m in GENERIC_MISTAKES if _detects(m, expected, got, case) is True)
 
     def _variant_output(self, mistake: Mistake, case: Case | None):
         if case is None:
@@ -427,7 +427,7 @@ class FunctionCheck(Check):
                        if bad and o.raised is None and e.raised is None]
         if value_cases:
             fits = [m for m in self.mistakes if m.variant is None and m.detect is not None
-                    and all(_detects(m, e, g, c) for e, g, c in value_cases)]
+                    and _fits_all(m, value_cases)]
             if fits:
                 return _only(fits)
         if not self.generic:
@@ -435,8 +435,7 @@ class FunctionCheck(Check):
         if value_cases and self._changes_between_calls(fn, value_cases[0]):
             return STATEFUL
         if value_cases and generic:
-            fits = [m for m in GENERIC_MISTAKES
-                    if all(_detects(m, e, g, c) for e, g, c in value_cases)]
+            fits = [m for m in GENERIC_MISTAKES if _fits_all(m, value_cases)]
             if fits:
                 return _only(fits)
         return cross_case_pattern(cases, failing)
@@ -481,13 +480,21 @@ class _Observed:
     raised: type | None = None
 
 
-def _detects(mistake: Mistake, expected: Any, got: Any, case: Case | None) -> bool:
+def _detects(mistake: Mistake, expected: Any, got: Any, case: Case | None) -> bool | None:
+    """True/False; None when the detector says this case cannot tell (too few entries)."""
     if mistake.detect is None:
         return False
     try:
-        return bool(mistake.detect(expected, got, case))
+        found = mistake.detect(expected, got, case)
     except Exception:
         return False
+    return None if found is None else bool(found)
+
+
+def _fits_all(mistake: Mistake, value_cases: list) -> bool:
+    """The relation holds on at least one failing case and is contradicted by none."""
+    seen = [_detects(mistake, e, g, c) for e, g, c in value_cases]
+    return True in seen and False not in seen
 
 
 def _only(mistakes: Iterable[Mistake]) -> Mistake | None:

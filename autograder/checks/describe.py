@@ -107,4 +107,4 @@ def fmt_error(expected: float, got: float, rtol: float, atol: float) -> str:
     except (TypeError, ValueError, OverflowError):
         return ""
     rel = f" = {diff / abs(e):.2g} relative" if e != 0 else ""
-    return f"difference {diff:.2g}{rel} (allowed: {rtol:g} relative + {atol:g})"
+    return f"difference {diff:.2g}{rel} (allowed: {rtol:.2g} relative + {atol:.2g})"

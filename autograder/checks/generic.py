@@ -46,13 +46,17 @@ def _arrays(expected, got) -> bool:
 
 
 def _transposed(expected, got, case) -> bool:
-    if not (_arrays(expected, got) and expected.ndim == 2 and got.ndim == 2
-            and got.shape == expected.shape[::-1] and expected.shape[0] != 1
-            and expected.shape[1] != 1):
+    """got is expected with its last two axes swapped (a transpose, batched or not)."""
+    if not (_arrays(expected, got) and expected.ndim >= 2 and got.ndim == expected.ndim
+            and got.shape == (*expected.shape[:-2], *expected.shape[-2:][::-1])
+            and expected.shape[-2] != 1 and expected.shape[-1] != 1):
         return False
-    if got.shape == expected.shape and compare(expected, expected.T, rtol=1e-5) is None:
+    swapped = got.swapaxes(-1, -2)
+    tol = _rtol(expected, got)
+    if got.shape == expected.shape and compare(expected, expected.swapaxes(-1, -2), rtol=tol,
+                                               dtype=None) is None:
         return False  # a symmetric result: its transpose is no evidence
-    return compare(expected, got.T, rtol=1e-5, dtype=None) is None
+    return compare(expected, swapped, rtol=tol, dtype=None) is None
 
 
 def _length_one_axis(expected, got, case) -> bool:
@@ -73,10 +77,13 @@ def _broadcast_blowup(expected, got, case) -> bool:
                 for g, e in zip(got.shape, expected.shape, strict=True)))
 
 
-def _flipped_sign(expected, got, case) -> bool:
-    return (_arrays(expected, got) and got.shape == expected.shape
-            and expected.dtype.kind in "fiu" and got.dtype.kind in "fiu"
-            and int((abs(expected) > 1e-12).sum()) >= 2 and compare(expected, -got) is None)
+def _flipped_sign(expected, got, case) -> bool | None:
+    if not (_arrays(expected, got) and got.shape == expected.shape
+            and expected.dtype.kind in "fiu" and got.dtype.kind in "fiu"):
+        return False
+    if int((abs(expected) > 1e-12).sum()) < 2:
+        return None  # one number: cannot tell a sign error from any other error
+    return compare(expected, -got, rtol=_rtol(expected, got)) is None
 
 
 MIN_FACTOR_ENTRIES = 3  # with fewer non-zero entries, any wrong value "is" a factor
@@ -101,14 +108,18 @@ def constant_factor(expected, got) -> float | None:
             return None
         ratios = g[big] / e[big]
         k = float(ratios.mean())
-        if not (k == k) or abs(k) < 1e-12 or abs(k - 1) < 1e-6 or abs(k + 1) < 1e-6:
+        tol = _rtol(expected, got)
+        if not (k == k) or abs(k) < 1e-12 or abs(k - 1) < tol or abs(k + 1) < tol:
             return None
-        if float(abs(ratios - k).max()) > 1e-6 * abs(k):
+        if float(abs(ratios - k).max()) > tol * abs(k):
             return None
     return k
 
 
-def _scaled(expected, got, case) -> bool:
+def _scaled(expected, got, case) -> bool | None:
+    if (_arrays(expected, got) and got.shape == expected.shape
+            and int((abs(expected) > 0).sum()) < MIN_FACTOR_ENTRIES):
+        return None  # too few entries to tell a factor from any other error
     return constant_factor(expected, got) is not None
 
 
@@ -118,7 +129,9 @@ def _integer_result(expected, got, case) -> bool:
             and not _right_values(expected, got))
 
 
-def _all_zero(expected, got, case) -> bool:
+def _all_zero(expected, got, case) -> bool | None:
+    if _arrays(expected, got) and got.shape == expected.shape and expected.size < 2:
+        return None  # one zero is no pattern
     return (_arrays(expected, got) and got.shape == expected.shape
             and got.dtype.kind in "fiub" and not bool(got.any()) and bool(expected.any()))
 
@@ -181,6 +194,21 @@ GENERIC_MISTAKES: tuple[Mistake, ...] = (
     FLIPPED_SIGN, SCALED, ALL_ZERO)
 
 
+def fmt_factor(k: float) -> str:
+    """'1.732 (= sqrt(3))', '0.5 (= 1/2)', '3': the factor, and a simple form if it has one."""
+    text = fmt_number(k)
+    for value, form in ((abs(k), "{}"), (1 / abs(k), "1/{}")):
+        for n in range(2, 4097):
+            if abs(value - n) < 1e-4 * n:
+                return text if form == "{}" else f"{text} (= {'-' if k < 0 else ''}1/{n})"
+            if abs(value * value - n) < 1e-4 * n and round(n ** 0.5) ** 2 != n:
+                root = form.format(f"sqrt({n})")
+                return f"{text} (= {'-' if k < 0 else ''}{root})"
+            if n > max(value, value * value) * 1.01 + 1:
+                break
+    return text
+
+
 def describe_factor(expected, got) -> str:
     """'about 2' for a result off by a constant factor of 2; '' otherwise."""
     k = constant_factor(expected, got)
@@ -192,25 +220,32 @@ def describe_factor(expected, got) -> str:
 # tolerance) and the data could have shown otherwise; the check names a relation only
 # when it holds on every failing case and no other relation does.
 
+def _rtol(expected, got) -> float:
+    """1e-5, or float32 round-off when either side is float32 (or lower)."""
+    low = any(getattr(x, "dtype", None) is not None and x.dtype.kind in "fc"
+              and x.dtype.itemsize <= (8 if x.dtype.kind == "c" else 4) for x in (expected, got))
+    return 4 * 512 * 2.0 ** -23 if low else 1e-5
+
+
 def _floats(x):
     return x.astype("complex128" if x.dtype.kind == "c" else "float64")
 
 
 def _numeric(expected, got) -> bool:
-    return (_arrays(expected, got) and expected.dtype.kind in "fiuc"
+    return (_arrays(expected, got) and expected.dtype.kind in "fiucb"
             and got.dtype.kind in "fiucb")
 
 
 def _right_values(expected, got) -> bool:
     return (_arrays(expected, got) and got.shape == expected.shape
-            and compare(expected, got, rtol=1e-5, atol=1e-8, dtype=None) is None)
+            and compare(expected, got, rtol=_rtol(expected, got), atol=1e-8, dtype=None) is None)
 
 
 def _close_mask(expected, got):
     """Entry-wise: got agrees with expected (NaN with NaN, inf with the same inf)."""
     with errstate(all="ignore"):
         e, g = _floats(expected), _floats(got)
-        close = abs(g - e) <= 1e-8 + 1e-5 * abs(e)
+        close = abs(g - e) <= 1e-8 + _rtol(expected, got) * abs(e)
         return close | ((e != e) & (g != g)) | ((abs(e) == math.inf) & (e == g))
 
 
@@ -234,7 +269,8 @@ def _permutation(expected, got):
         if p == tuple(range(expected.ndim)):
             continue
         moved = expected.transpose(p)
-        if moved.shape == got.shape and compare(moved, got, rtol=1e-5, dtype=None) is None:
+        if moved.shape == got.shape and compare(moved, got, rtol=_rtol(expected, got),
+                                                dtype=None) is None:
             if compare(moved, expected, rtol=1e-5, dtype=None) is not None \
                     or moved.shape != expected.shape:
                 found.append(p)
@@ -242,7 +278,9 @@ def _permutation(expected, got):
 
 
 def _axes_permuted(expected, got, case) -> bool:
-    return _permutation(expected, got) is not None
+    p = _permutation(expected, got)
+    last_two = tuple(range(expected.ndim - 2)) + (expected.ndim - 1, expected.ndim - 2)
+    return p is not None and p != last_two  # the last two swapped is a transpose
 
 
 def _sums_to_one(x, axis: int) -> bool:
@@ -312,7 +350,8 @@ def _shift(expected, got):
     """(axis, step) when got is expected shifted by one position along an axis."""
     if not (_numeric(expected, got) and got.shape == expected.shape):
         return None
-    found = []
+    found: list = []
+    tol = _rtol(expected, got)
     for axis in range(expected.ndim):
         n = expected.shape[axis]
         if n < 3:
@@ -322,16 +361,19 @@ def _shift(expected, got):
         rest = [slice(None)] * e.ndim
         first[axis], rest[axis] = slice(0, n - 1), slice(1, n)
         lo, hi = tuple(first), tuple(rest)
-        if compare(e[lo], e[hi], rtol=1e-5) is None:
+        if compare(e[lo], e[hi], rtol=tol) is None:
             continue  # constant along this axis: a shift would change nothing
-        if compare(e[lo], g[hi], rtol=1e-5, dtype=None) is None:
+        if compare(e[lo], g[hi], rtol=tol, dtype=None) is None:
             found.append((axis, 1))   # your entry i is the right entry i - 1
-        elif compare(e[hi], g[lo], rtol=1e-5, dtype=None) is None:
+        elif compare(e[hi], g[lo], rtol=tol, dtype=None) is None:
             found.append((axis, -1))  # your entry i is the right entry i + 1
     return found[0] if len(found) == 1 else None
 
 
-def _shifted(expected, got, case) -> bool:
+def _shifted(expected, got, case) -> bool | None:
+    if (_numeric(expected, got) and got.shape == expected.shape
+            and max(expected.shape, default=0) < 3):
+        return None  # too short to see a shift
     return _shift(expected, got) is not None
 
 
@@ -365,12 +407,17 @@ def _edge(expected, got):
     return found[0] if len(found) == 1 else None
 
 
-def _wrong_at_an_edge(expected, got, case) -> bool:
+def _wrong_at_an_edge(expected, got, case) -> bool | None:
+    if _numeric(expected, got) and got.shape == expected.shape and expected.size < 4:
+        return None  # too small to have an inside and an edge
     where = _edge(expected, got)
     return where is not None and where != "the diagonal"
 
 
-def _wrong_on_diagonal(expected, got, case) -> bool:
+def _wrong_on_diagonal(expected, got, case) -> bool | None:
+    if (_numeric(expected, got) and got.shape == expected.shape
+            and (expected.ndim < 2 or min(expected.shape[-2:]) < 3)):
+        return None  # no diagonal to speak of
     return _edge(expected, got) == "the diagonal"
 
 
@@ -484,7 +531,7 @@ def relation_detail(mistake: Mistake, expected, got, case=None) -> str:
     try:
         if mistake is SCALED:
             k = constant_factor(expected, got)
-            return f"your result / expected = about {fmt_number(k)}" if k is not None else ""
+            return f"your result / expected = about {fmt_factor(k)}" if k is not None else ""
         if mistake is AXES_PERMUTED:
             p = _permutation(expected, got)
             return (f"your shape {tuple(got.shape)} is the expected {tuple(expected.shape)} with "
@@ -515,7 +562,8 @@ def relation_detail(mistake: Mistake, expected, got, case=None) -> str:
             return (f"your {where} i holds the expected {where} i {sign} 1")
         if mistake in (WRONG_AT_AN_EDGE, WRONG_ON_DIAGONAL):
             where = _edge(expected, got)
-            return f"every entry is right except in {where}" if where else ""
+            return f"every entry is right except {'on' if where == 'the diagonal' else 'in'} " \
+                f"{where}" if where else ""
         if mistake is NUMERICALLY_UNSTABLE:
             return (f"the largest input of this case is about {fmt_number(_largest_input(case))}"
                     if case is not None else "")

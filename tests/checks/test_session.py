@@ -169,3 +169,50 @@ def test_in_a_real_shell_the_check_cell_prints_the_line_and_still_fails():
                                    "check again."]]
     # a NameError inside the learner's own function keeps its full traceback
     assert len(result["shown"]) == 2 and "undefined_helper" in "".join(result["shown"][1][1])
+
+
+def test_every_notebook_starts_its_session_in_the_first_code_cell():
+    from pathlib import Path
+
+    import nbformat
+
+    root = Path(__file__).resolve().parents[2]
+    notebooks = sorted((root / "solutions").glob("*/*.ipynb")) + sorted(
+        (root / "curriculum").glob("*/*.ipynb"))
+    assert notebooks
+    missing = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        first = next(c for c in nb.cells if c.cell_type == "code")
+        lines = [line.strip() for line in first.source.splitlines()]
+        if ("from autograder.lab.session import start_session" not in lines
+                or "start_session()" not in lines):
+            missing.append(str(path.relative_to(root)))
+    assert missing == []
+
+
+def test_the_grading_probe_accepts_what_start_session_installs(tmp_path):
+    """Under the cohort grader, a notebook's start_session() is not taken for tampering."""
+    from autograder.grading import probe
+
+    token = "t0k3n"
+    watched = {"check_row_means": ("autograder.checks.orientation", "check_row_means"),
+               "start_session": ("autograder.lab.session", "start_session")}
+    setup = probe.bootstrap_code(token, None, str(tmp_path), watched)
+    got = _run(textwrap.dedent(f"""
+        import json
+        from IPython.core.interactiveshell import InteractiveShell
+        ip = InteractiveShell.instance()
+        ip.run_cell({setup!r})
+        ip.ev({probe.setup_expression(token)!r})
+        ip.run_cell("from autograder.checks.orientation import check_row_means\\n"
+                    "from autograder.lab.session import start_session\\nstart_session()")
+        ip.run_cell("check_row_means(lambda a: a.mean(axis=0))")
+        clean = ip.ev({probe.probe_expression(token)!r})
+        ip.run_cell("get_ipython().set_custom_exc((AssertionError, NameError), print)")
+        tampered = ip.ev({probe.probe_expression(token)!r})
+        print(json.dumps({{"clean": json.loads(clean), "tampered": json.loads(tampered),
+                          "handled": [e.__name__ for e in ip.custom_exceptions]}}))
+    """))
+    assert got["clean"] == []
+    assert got["tampered"] == ["a custom exception handler was installed (set_custom_exc)"]
