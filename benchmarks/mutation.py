@@ -20,7 +20,8 @@ VISIBLE part of the exercise's test cells only, with a per-mutant time limit
 - equivalent: it survived and its outputs (and its arguments after the call)
   equal the solution's on every input the check gave it: the visible cases,
   the hidden cases, the visible check re-run with FRESH_SEEDS other seeds, and
-  each of those inputs with its float arrays scaled by 1e-3 and 1e3 (the
+  each of those inputs with its float arrays scaled by 1e-3, 1e3 and -1, and
+  with their first entry set to 0 (the
   "battery"; its size per exercise is printed). Survivors that differ are the
   non-equivalent survivors the checks should kill; both lists are printed.
 
@@ -62,7 +63,7 @@ from autograder import solutions  # noqa: E402
 from autograder.checks import FunctionCheck  # noqa: E402
 
 FRESH_SEEDS = 3
-SCALES = (1e-3, 1e3, 0)   # 0: the first entry of each float array zeroed
+SCALES = (1e-3, 1e3, -1.0, 0)   # 0: the first entry of each float array zeroed
 MAX_RECORDED = 120          # inputs recorded per function (the first ones, deterministic)
 TIME_LIMIT = 4.0            # seconds per mutant (set-up, visible check)
 EQ_RTOL, EQ_ATOL = 1e-9, 1e-12
@@ -489,7 +490,7 @@ def report(results: list[ExerciseResult], verbose: bool = False) -> str:
                  "diag = killed with a diagnosis, var = killed mutants that correspond to a "
                  "registered variant, ok = of those, named right, bad = named another mistake, "
                  f"battery = inputs compared for equivalence ({FRESH_SEEDS} fresh seeds, "
-                 "scaled by 1e-3 and 1e3, first entry zeroed), "
+                 "scaled by 1e-3, 1e3 and -1, first entry zeroed), "
                  "ms = median CPU time of the visible check")
     equivalent = [(r.key, m) for r in results for m in r.mutants if m.status == "equivalent"]
     lines.append(f"\nequivalent mutants ({len(equivalent)}):")

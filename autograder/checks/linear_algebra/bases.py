@@ -209,6 +209,10 @@ def _rref_cases():
              (1e-6 * np.array([[1.0, 2.0, 3.0], [2.0, -1.0, 1.0]]),)),
         Case("a 3x3 matrix of rank 2 with entries around 1e6",
              (1e6 * np.array([[2.0, 4.0, 2.0], [1.0, 3.0, 2.0], [3.0, 7.0, 4.0]]),)),
+        Case("a 3x3 matrix of rank 2 with only negative entries",
+             (-np.array([[3.0, 1.0, 7.0], [2.0, 4.0, 8.0], [7.0, 9.0, 23.0]]),)),
+        Case("a tiny entry above a larger negative one: [[1e-17, 1, 1], [-1, 1, 2]]",
+             (np.array([[1e-17, 1.0, 1.0], [-1.0, 1.0, 2.0]]),)),
         Case("the 2x3 zero matrix (rank 0, no pivots)", (np.zeros((2, 3)),)),
     ]
 

@@ -278,6 +278,9 @@ def _solve_cases(rng):
         Case("a singular matrix with zero entries (row 2 = 3 x row 1)",
              (np.array([[0.7, 0.1, 0.0], [2.1, 0.3, 0.0], [0.2, 0.5, 1.0]]),
               np.array([1.0, 2.0, 3.0]))),
+        Case("a singular matrix with only negative entries",
+             (-np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]),
+              np.array([1.0, 0.0, 0.0]))),
         Case("the zero matrix (singular, as the docstring says)",
              (np.zeros((2, 2)), np.array([1.0, 1.0]))),
     ]
