@@ -10,6 +10,8 @@ being split by another change and are left out here.)
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -63,7 +65,7 @@ def _loop(**change):
                     p, grads[name], m, v, t, lr, beta2=change.get("beta2", 0.99),
                     weight_decay=decay)
                 state[name] = (m, v)
-            history["seconds"].append(0.0)
+            history["seconds"].append(time.perf_counter() if change.get("clock") else 0.0)
             history["loss"].append(float(loss))
             if (step + 1) % eval_every == 0 or step + 1 == n_steps or change.get("eval_all"):
                 history["eval_steps"].append(step + 1)
@@ -81,7 +83,7 @@ def test_a_correct_training_loop_passes(hidden):
 
 
 @pytest.mark.parametrize("change", [{"fresh_rng": True}, {"decay_all": True}, {"t_is_1": True},
-                                    {"beta2": 0.999}, {"eval_all": True}],
+                                    {"beta2": 0.999}, {"eval_all": True}, {"clock": True}],
                          ids=lambda c: next(iter(c)))
 def test_a_training_loop_that_differs_from_the_prescribed_one_fails(change):
     from autograder.checks.transformer.training import check_train
