@@ -1,11 +1,13 @@
-"""Stages 03 and 04: every promise of an exercise is a visible case (issue 13).
+"""Stages 03 and 04: what the exercises promise is checked by the visible checks (issue 13).
 
-For each exercise, the likely wrong implementations listed here (written from the
-exercise's text and docstring, not from the registered mistakes) must fail the
-*visible* check, and a correct but differently written implementation must pass.
-Every check of the two stages also has a general hint, shown when no known
-mistake matches. (The backward-pass checks of 04_transformer/05_backward are
-being split by another change and are left out here.)
+Every check of the two stages has a general hint, shown when no known mistake
+matches. The training loop of 04/06 is compared with a reference run from the
+same seed: a correct loop passes (visible and hidden), and loops that differ
+from the prescribed one (a fresh generator each step, weight decay on every
+array, t restarting at 1, another beta2, extra evaluations, clock readings for
+durations) fail; a malformed history gets an explanation, not a crash.
+(The backward-pass checks of 04_transformer/05_backward are being split by
+another change and are left out of the hint test.)
 """
 
 from __future__ import annotations
