@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
@@ -475,7 +476,9 @@ def _verify_train(fn, ctx: Context) -> None:
         seen["model"] = m
         return fn(m, n, h, **k)
 
+    start = time.perf_counter()
     history = ctx.call(run, case)
+    wall = time.perf_counter() - start
     trained = seen.get("model", model)
     losses, params, eval_steps, accuracy = _cached_run(n_steps=steps, **kw)
     ctx.require(isinstance(history, dict) and {"loss", "seconds", "eval_steps", "accuracy"}
@@ -492,6 +495,16 @@ def _verify_train(fn, ctx: Context) -> None:
     ctx.require(hasattr(history["seconds"], "__len__") and len(history["seconds"]) == steps,
                 f"history['seconds'] should hold one time per step ({steps})",
                 [f"got {history['seconds']!r:.60}"])
+    try:
+        seconds = np.asarray(history["seconds"], dtype=np.float64)
+    except (TypeError, ValueError):
+        seconds = np.full(steps, np.nan)
+    ctx.require(bool(np.all(seconds >= 0)) and float(seconds.sum()) <= wall + 1e-3,
+                "history['seconds'] should hold how long each step took",
+                [f"got {np.round(seconds, 4).tolist()[:4]}..., but the whole call took "
+                 f"{wall:.3f} s"],
+                hint="start = time.perf_counter() before the step's work; after it, append "
+                     "time.perf_counter() - start.")
     mistake = None
     if not np.allclose(got, losses, rtol=1e-4):
         for wrong, m in (({"write_back": False}, TRAIN_NOT_WRITTEN),
