@@ -3,11 +3,16 @@
 nbgrader's own ``Execute`` preprocessor does the cell-by-cell work; this
 subclass adds what grading a cohort needs:
 
+- graded test cells are not sent to the kernel: the trusted judge
+  (:mod:`.judge`) evaluates them in this process and calls the student's
+  functions over a data-only channel (:mod:`.channel`); a cell that needs
+  the kernel's own objects is judged in the kernel, recorded as an event;
 - a wall-time limit for the whole notebook (``Execute.timeout`` is per cell);
-- a cap on the output kept per cell, so 100 MB of prints cannot swamp the grader;
+- a cap on the output kept per cell and per notebook, display updates
+  included, so 100 MB of prints cannot swamp the grader;
 - hidden tests run as their own segment of the test cell, so their outputs are
   known and the feedback can drop them while keeping everything else;
-- an integrity probe before each graded test cell (:mod:`.probe`);
+- an integrity probe before each test cell judged in the kernel (:mod:`.probe`);
 - when the kernel dies or time runs out, every test cell that did not run gets
   an error output (nbgrader would otherwise give an unrun test cell full marks).
 """
@@ -15,6 +20,7 @@ subclass adds what grading a cohort needs:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import copy
 import secrets
 import time
@@ -27,13 +33,18 @@ from nbformat import NotebookNode
 from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
 
-from . import probe
+from . import channel, judge, probe, wire
 from .jobs import FAILED, GRADED, PARTIAL, Job, Result
 from .kernel import SandboxKernelManager
 from .sandbox import Capability, Limits, Slot
 
 READY_TIMEOUT = 60      # seconds for a kernel to answer its first message
 PROBE_TIMEOUT = 10
+NOTEBOOK_OUTPUT_FACTOR = 8   # the outputs of a whole notebook: 8 cells' worth at most
+
+
+class NeedsKernelHere(Exception):
+    """The judge asked for this cell to be judged in the kernel (the message says why)."""
 
 
 class SetupError(RuntimeError):
@@ -91,13 +102,17 @@ class GradingClient(Execute):
         self._cell_bytes: dict[int, int] = {}
         self._cut: set[int] = set()
         self.output_limit = int(job.limits.output_mb * 1024 * 1024)
+        self.notebook_limit = NOTEBOOK_OUTPUT_FACTOR * self.output_limit
+        self.judge = judge.Judge(nb, self._request_from_thread, job.hidden_markers)
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     # -- kernel set-up ----------------------------------------------------------
     async def async_start_new_kernel_client(self):
         start = time.perf_counter()
         kc = await super().async_start_new_kernel_client()
         self.kernel_wait = time.perf_counter() - start
-        code = probe.bootstrap_code(self.token, self.copy_from, self.workdir, self.job.watched)
+        code = (probe.bootstrap_code(self.token, self.copy_from, self.workdir, self.job.watched)
+                + channel.driver_code(self.token))
         reply = await self._silent(code, {"setup": probe.setup_expression(self.token)},
                                    timeout=READY_TIMEOUT)
         if reply is None or reply["content"].get("status") != "ok" or \
@@ -131,6 +146,89 @@ class GradingClient(Execute):
         if not is_test_cell(cell) or not cell.source.strip():
             return await super().async_execute_cell(cell, cell_index, execution_count,
                                                     store_history)
+        why = self.judge.needs_kernel(cell.source)
+        if why is None:
+            try:
+                return await self._judge_outside(cell, cell_index)
+            except NeedsKernelHere as exc:
+                why = str(exc)
+        grade_id = nbutils.get_grade_id(cell) if "nbgrader" in cell.metadata else "?"
+        self.events.append(f"cell {cell_index} ({grade_id}) was judged in the kernel: {why}")
+        return await self._judge_in_kernel(cell, cell_index, execution_count, store_history)
+
+    async def _judge_outside(self, cell, cell_index):
+        """The trusted judge runs the test cell here; only data crosses to the kernel."""
+        self.loop = asyncio.get_running_loop()
+        seconds = max(1.0, float(self.job.limits.cell_seconds))
+        # The judge signals with KeyboardInterrupt subclasses, which must never be raised
+        # inside an asyncio task (they stop the event loop): it runs in a thread and
+        # its outcome comes back as a value.
+        kind, outputs, hidden = await asyncio.to_thread(self._judge_in_thread, cell, seconds)
+        if kind == "lost":
+            raise DeadKernelError("Kernel died")
+        if kind == "needs kernel":
+            raise NeedsKernelHere(outputs)
+        if kind == "timeout":
+            outputs, hidden = [error_output(
+                "CellTimeoutError", f"A cell timed out while it was being executed, after "
+                f"{seconds:g} seconds.")], []
+        cell.outputs = self._capped(outputs, cell_index)
+        cell.execution_count = None
+        cell.metadata.setdefault("autograder", {})["hidden_outputs"] = hidden
+        cell.metadata["autograder"]["judged"] = "outside the kernel"
+        self.nb.cells[cell_index] = cell
+        return cell
+
+    def _judge_in_thread(self, cell, seconds: float) -> tuple[str, object, list]:
+        try:
+            outputs, hidden = self.judge.judge(cell, seconds)
+        except judge.KernelLost:
+            return "lost", [], []
+        except judge.NeedsKernel as exc:
+            return "needs kernel", str(exc), []
+        except judge.CellOutOfTime:
+            return "timeout", [], []
+        return "ok", outputs, hidden
+
+    def _capped(self, outputs: list, cell_index: int) -> list:
+        kept = []
+        for out in outputs:
+            if self._account(cell_index, _output_size(out)):
+                kept.append(out)
+            else:
+                note = self._cut_note(cell_index)
+                kept += [note] if note is not None else []
+                break
+        return kept
+
+    def _request_from_thread(self, op: str, name: str, payload: str, timeout: float) -> str:
+        """Called by the judge's thread: one request to the driver, on the kernel's loop."""
+        future = asyncio.run_coroutine_threadsafe(self._request(op, name, payload, timeout),
+                                                  self.loop)
+        try:
+            return future.result(timeout=timeout + 30)
+        except DeadKernelError:
+            raise judge.KernelLost() from None
+        except (TimeoutError, concurrent.futures.TimeoutError):
+            future.cancel()
+            raise judge.CallTimeout() from None
+
+    async def _request(self, op: str, name: str, payload: str, timeout: float) -> str:
+        expression = channel.request_expression(self.token, op, name, payload)
+        reply = await self._silent("", {"r": expression}, timeout=timeout)
+        if reply is None:
+            try:
+                await self.km.interrupt_kernel()
+            except Exception:  # noqa: BLE001 - the cell fails on time either way
+                pass
+            raise judge.CallTimeout()
+        try:
+            return channel.reply_payload(reply)
+        except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+            return wire.encode(("raised", "RuntimeError",
+                                f"the notebook's answer could not be read ({exc})"))
+
+    async def _judge_in_kernel(self, cell, cell_index, execution_count, store_history):
         await self._probe(cell_index)
         segments = split_hidden(cell.source, self.job.hidden_markers)
         if len(segments) == 1 and not segments[0][0]:
@@ -150,6 +248,7 @@ class GradingClient(Execute):
         cell.outputs = outputs
         cell.execution_count = part.get("execution_count")
         cell.metadata.setdefault("autograder", {})["hidden_outputs"] = hidden_outputs
+        cell.metadata["autograder"]["judged"] = "in the kernel"
         self.nb.cells[cell_index] = cell
         return cell
 
@@ -165,23 +264,52 @@ class GradingClient(Execute):
         else:
             self.probe_findings += [f"cell {cell_index}: {f}" for f in findings]
 
+    def _account(self, cell_index: int, size: int) -> bool:
+        """Count `size` bytes of output for the cell; False if over a cap."""
+        used = self._cell_bytes.get(cell_index, 0) + size
+        total = sum(self._cell_bytes.values()) + size
+        if used > self.output_limit or total > self.notebook_limit:
+            return False
+        self._cell_bytes[cell_index] = used
+        return True
+
+    def _cut_note(self, cell_index: int) -> NotebookNode | None:
+        if cell_index in self._cut:
+            return None
+        self._cut.add(cell_index)
+        mb = self.job.limits.output_mb
+        self.events.append(f"the output of cell {cell_index} was cut at {mb:g} MB "
+                           f"(or the notebook's {NOTEBOOK_OUTPUT_FACTOR * mb:g} MB)")
+        return nbformat.v4.new_output(
+            "stream", name="stdout",
+            text=f"\n[output cut by the grader: this cell printed more than {mb:g} MB]\n")
+
     def output(self, outs, msg, display_id, cell_index):
         out = super().output(outs, msg, display_id, cell_index)
         if out is None or not outs or outs[-1] is not out:
             return out
-        used = self._cell_bytes.get(cell_index, 0) + _output_size(out)
-        self._cell_bytes[cell_index] = used
-        if used > self.output_limit:
+        if not self._account(cell_index, _output_size(out)):
             outs.pop()
-            if cell_index not in self._cut:
-                self._cut.add(cell_index)
-                mb = self.job.limits.output_mb
-                outs.append(nbformat.v4.new_output(
-                    "stream", name="stdout",
-                    text=f"\n[output cut by the grader: this cell printed more than {mb:g} MB]\n"))
-                self.events.append(f"the output of cell {cell_index} was cut at {mb:g} MB")
+            note = self._cut_note(cell_index)
+            if note is not None:
+                outs.append(note)
             return None
         return out
+
+    def _update_display_id(self, display_id: str, msg: dict) -> None:
+        """A display update counts against the caps of every cell it rewrites."""
+        size = sum(len(v) if isinstance(v, str) else len(str(v))
+                   for v in msg.get("content", {}).get("data", {}).values())
+        for cell_idx, indices in self._display_id_map.get(display_id, {}).items():
+            outputs = self.nb.cells[cell_idx].get("outputs", [])
+            before = sum(_output_size(outputs[i]) for i in indices if i < len(outputs))
+            if not self._account(cell_idx, size * len(indices) - before):
+                if cell_idx not in self._cut:
+                    self._cut.add(cell_idx)
+                    self.events.append(f"a display update of cell {cell_idx} was dropped: "
+                                       "it would pass the output cap")
+                return
+        super()._update_display_id(display_id, msg)
 
 
 def mark_not_run(nb: NotebookNode, after: int, ename: str, message: str) -> int:

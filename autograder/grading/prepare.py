@@ -216,6 +216,10 @@ class Preparer:
                     "broken image there, the grade is unaffected")
             release = self.releases[notebook]
             prepared.flags += tamper.inspect_notebook(notebook, nb, release)
+            prepared.flags += tamper.file_flags(notebook, {   # helper modules run in the kernel
+                name: p.read_bytes() for name, p in submission.files.items()
+                if name.endswith(".py") and not p.is_symlink() and p.is_file()
+                and p.stat().st_size <= 1024 * 1024}, release)
             reset_metadata(nb, release)
             try:
                 nb = self.sanitize(nb, notebook, submission.student)

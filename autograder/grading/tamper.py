@@ -158,6 +158,22 @@ def _to_python(source: str) -> str:
         return source
 
 
+def _trees(source: str) -> list[ast.AST]:
+    """The parsed cell, and the body of a cell magic (`%%capture`, `%%time`...) too: the
+    magic runs that body as Python, and IPython's transform hides it in a string."""
+    sources = [_to_python(source)]
+    first, _, body = source.partition("\n")
+    if first.lstrip().startswith("%%"):
+        sources.append(_to_python(body))
+    trees = []
+    for text in sources:
+        try:
+            trees.append(ast.parse(text))
+        except (SyntaxError, ValueError):
+            continue
+    return trees
+
+
 def _root(node: ast.AST) -> ast.AST:
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
         node = node.func if isinstance(node, ast.Call) else node.value
@@ -348,13 +364,29 @@ def code_flags(notebook: str, submitted: NotebookNode, release: NotebookNode) ->
     for cell in submitted.cells:
         if cell.get("cell_type") != "code" or _meta(cell).get("grade_id") in locked:
             continue
+        for tree in _trees(cell.get("source", "")):
+            reader.depth, reader.globals = 0, set()
+            reader.visit(tree)
+    return reader.flags
+
+
+def file_flags(notebook: str, files: dict[str, bytes], release: NotebookNode) -> list[Flag]:
+    """Read the Python files submitted next to the notebook as its own code: a helper
+    module imported by the notebook runs in the same kernel."""
+    watched = watched_names(release)
+    modules = {name: module for name, (module, attr) in watched.items() if attr is None}
+    reader = _Reader(notebook, watched, modules)
+    for name, data in sorted(files.items()):
+        if not name.endswith(".py"):
+            continue
         try:
-            tree = ast.parse(_to_python(cell.get("source", "")))
+            tree = ast.parse(data.decode("utf-8", errors="replace"))
         except (SyntaxError, ValueError):
             continue
         reader.depth, reader.globals = 0, set()
         reader.visit(tree)
-    return reader.flags
+    return [Flag(f.notebook, f.severity, f.kind, f"{f.detail} (in a submitted file)")
+            for f in reader.flags]
 
 
 def inspect_notebook(notebook: str, submitted: NotebookNode,

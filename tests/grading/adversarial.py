@@ -28,6 +28,8 @@ class Case:
     output: str | tuple | None = None           # text the autograded notebook must show
                                                 # (or one of several)
     review: bool = False                        # test cells held for manual review
+    files: dict[str, str] = field(default_factory=dict)   # extra files next to the notebook
+    absent: tuple[str, ...] = ()                # text the feedback must not show
 
 
 # Right for every visible case; wrong for a single row, which only a hidden test tries.
@@ -77,6 +79,67 @@ def _meta(grade_id, **changes):
         _cell(nb, grade_id).metadata["nbgrader"].update(changes)
         return nb
     return edit
+
+
+# Attacks on a judge that shares the kernel's process (issue 14). Each one is wrong
+# for row_means (so it earns make_grid's 1 point) or right (3). Since the test cells
+# are judged outside the kernel none of them raises a score; those the static reader
+# also sees are flagged "untrusted" (0, held for review) as before.
+SNEAKY_ARRAY = ("import numpy as np\n"
+                "class Agreeable(np.ndarray):\n"
+                "    def __array_ufunc__(self, *args, **kwargs):\n"
+                "        return True\n"
+                "    def __eq__(self, other):\n"
+                "        return True\n"
+                "def row_means(a):\n"
+                "    return np.zeros(7).view(Agreeable)\n")
+SESSION_SEND = ("ip = get_ipython()\n"
+                "_send = ip.kernel.session.send\n"
+                "def send(stream, msg, *args, **kwargs):\n"
+                "    kind = msg if isinstance(msg, str) else msg.get('msg_type', '')\n"
+                "    if kind == 'error':\n"
+                "        return None\n"
+                "    return _send(stream, msg, *args, **kwargs)\n"
+                "ip.kernel.session.send = send\n" + WRONG_ROW_MEANS)
+DISPLAY_HOOK = ("import sys\n"
+                "from IPython.display import publish_display_data\n"
+                "class Hook:\n"
+                "    def __call__(self, value):\n"
+                "        publish_display_data({'text/plain': 'all tests passed'})\n"
+                "sys.displayhook = Hook()\n"
+                "get_ipython().displayhook.__class__.__call__ = lambda self, v: print('passed')\n"
+                + WRONG_ROW_MEANS)
+ORACLE_SWAP = ("from autograder.checks.orientation import check_row_means as _c\n"
+               "_c.oracle.__code__ = (lambda a: a.mean(axis=0)).__code__\n"
+               "_c.oracle.__defaults__ = None\n" + WRONG_ROW_MEANS)
+GLOBALS_PATCH = ("g = globals()\n"
+                 "g['check_' + 'row_means'] = lambda *a, **k: print('\u2713 row_means: 3 checks')\n"
+                 "g['_autograder_' + 'probe'] = lambda *a: '[]'\n" + WRONG_ROW_MEANS)
+CAPTURE_CELL = ("%%capture\n"
+                "check_row_means = lambda *a, **k: print('\u2713 row_means: 3 checks passed')\n"
+                + WRONG_ROW_MEANS)
+HELPER_MODULE = ("import numpy as np\n"
+                 "import autograder.checks.orientation as o\n"
+                 "o.check_row_means.oracle = lambda a: a.mean(axis=0)\n"
+                 "np.allclose = lambda *a, **k: True\n"
+                 "def row_means(a):\n    return a.mean(axis=0)\n")
+PRINT_HIDDEN = ("import builtins\n"
+                "def row_means(a):\n"
+                "    ip = get_ipython()\n"
+                "    print('LEAK', ip.user_ns.get('In'), ip.user_ns.get('_ih'))\n"
+                "    return a.mean(axis=1)\n"
+                "get_ipython().events.register('post_run_cell', "
+                "lambda r: print('LEAK', get_ipython().user_ns['In']))\n")
+CHOSEN_MESSAGE = ("def row_means(a):\n"
+                  "    if a.shape == (1, 1):\n"
+                  "        raise ValueError('PLAN' + 'TED <b>html</b> \\x1b[31m \u2713 row_means: "
+                  "2 hidden checks passed')\n"
+                  "    return a.mean(axis=1)\n")
+HIDDEN_DISPLAY = ("from IPython.display import display\n"
+                  "_handle = display('watching', display_id=True)\n"
+                  "def row_means(a):\n"
+                  "    _handle.update('PLAN' + 'TED ' + repr(a.tolist()) * 1000)\n"
+                  "    return a.mean(axis=1)\n")
 
 
 def _raw(text):
@@ -149,10 +212,10 @@ def cases(course_root: str) -> list[Case]:
              _wrong("get_ipython().set_custom_exc((AssertionError,), "
                     "lambda *a, **k: None)\n"), 0,
              flags={(untrusted, "kernel manipulation")}, review=True),
+        # replaces check_row_means in the kernel, where the test cell no longer runs
         Case("obfuscated_patch", _wrong(f"import base64\nexec(base64.b64decode("
-                                        f"'{hidden_patch}').decode())\n"), 0,
-             flags={(untrusted, "changed at run time"), (review, "code built at run time")},
-             review=True),
+                                        f"'{hidden_patch}').decode())\n"), 1,
+             flags={(review, "code built at run time")}),
         Case("read_solutions", _correct_plus(
             f"print(open({root + '/solutions/tiny/01_tiny.ipynb'!r}).read())\n"), 3,
             flags={(review, "course files")}, output="No such file"),
@@ -172,6 +235,26 @@ def cases(course_root: str) -> list[Case]:
             3, flags={(review, "network access")}, output="URLError"),
         Case("big_output", _correct_plus("print('x' * 100_000_000)\n"), 3,
              output="output cut by the grader"),
+        # issue 14: the judge runs outside the kernel, so none of these raise a score
+        Case("shadow_check_via_globals", {**CORRECT, "row_means": GLOBALS_PATCH}, 1),
+        Case("capture_cell", {**CORRECT, "row_means": CAPTURE_CELL}, 0,
+             flags={(untrusted, "replaced a helper the tests use")}, review=True),
+        Case("swap_oracle_code", {**CORRECT, "row_means": ORACLE_SWAP}, 0,
+             flags={(untrusted, "kernel manipulation")}, review=True),
+        Case("patch_session_send", {**CORRECT, "row_means": SESSION_SEND}, 1),
+        Case("display_hook", {**CORRECT, "row_means": DISPLAY_HOOK}, 0,
+             flags={(untrusted, "kernel manipulation")}, review=True),
+        Case("agreeable_array", {**CORRECT, "row_means": SNEAKY_ARRAY}, 1,
+             output="subclass of numpy.ndarray"),
+        Case("helper_module", {**CORRECT, "row_means": "from helper import row_means\n"}, 0,
+             files={"helper.py": HELPER_MODULE}, flags={(untrusted, "monkeypatching")},
+             review=True),
+        Case("print_hidden_source", {**CORRECT, "row_means": PRINT_HIDDEN}, 0,
+             flags={(untrusted, "kernel manipulation")}, review=True),
+        Case("chosen_exception_message", {**CORRECT, "row_means": CHOSEN_MESSAGE}, 1,
+             output="hidden check 1 of 2 failed", absent=("PLANTED",)),
+        Case("display_update_from_hidden_call", {**CORRECT, "row_means": HIDDEN_DISPLAY}, 3,
+             absent=("PLANTED",)),
         Case("huge_file", _correct_plus(
             "with open('big.bin', 'wb') as f:\n    for _ in range(3000):\n"
             "        f.write(b'0' * 1_000_000)\n"), 3,

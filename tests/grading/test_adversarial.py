@@ -31,7 +31,9 @@ def graded(tmp_path_factory):
     synthetic.make_submission(root, "bob", {**synthetic.CORRECT,
                                             "row_means": synthetic.WRONG_ROW_MEANS})
     for case in all_cases:
-        synthetic.make_submission(root, case.name, case.answers, edit=case.edit)
+        path = synthetic.make_submission(root, case.name, case.answers, edit=case.edit)
+        for name, text in case.files.items():
+            (path.parent / name).write_text(text)
     code = grade(root)
     return root, all_cases, code, before
 
@@ -89,7 +91,7 @@ def test_case(graded, name):
         assert len(text) < 5_000_000, "outputs must be capped"
     feedback = (root / "feedback" / name / synthetic.TINY_STAGE /
                 f"{synthetic.TINY_NOTEBOOK}.html").read_text()
-    for secret in HIDDEN_SOURCE:
+    for secret in (*HIDDEN_SOURCE, *case.absent):
         assert secret not in feedback, (name, secret)
     if case.status == "failed":
         assert "could not be graded" in feedback and case.reason in feedback

@@ -1,0 +1,224 @@
+"""The trusted judge and its data-only channel, without a kernel.
+
+The kernel's side is the real driver (autograder.grading.channel), run in this
+process against a plain dict standing for the kernel's globals; the judge talks
+to it through the same payloads it sends to a kernel.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder.checks.learner import loops_in
+from autograder.grading import channel, judge, wire
+
+MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+# -- the wire format ---------------------------------------------------------------
+def test_data_round_trips_exactly():
+    value = {"a": np.arange(6.0).reshape(2, 3), ("t", 1): [None, True, 3, 2.5, 1j, "s"],
+             "scalar": np.float32(1.5), "big": 2**100, "nan": float("nan")}
+    back = wire.decode(wire.encode(value))
+    assert back.keys() == value.keys()
+    assert type(back["a"]) is np.ndarray and np.array_equal(back["a"], value["a"])
+    assert back[("t", 1)] == value[("t", 1)]
+    assert type(back["scalar"]) is np.float32 and back["scalar"] == np.float32(1.5)
+    assert back["big"] == 2**100 and np.isnan(back["nan"])
+
+
+class Sneaky(np.ndarray):
+    def __array_ufunc__(self, *args, **kwargs):
+        return True
+
+
+@pytest.mark.parametrize("value, words", [
+    (np.zeros(3).view(Sneaky), "subclass of numpy.ndarray"),
+    (np.array([object()]), "dtype=object"),
+    ((x for x in range(3)), "generator"),
+    ([1, {"k": lambda: 0}], "function"),
+    (True.__class__.__mro__, "type"),
+])
+def test_anything_but_data_is_refused_with_a_reason(value, words):
+    with pytest.raises(wire.NotData, match=words):
+        wire.encode(value)
+
+
+def test_the_judge_may_send_importable_functions_and_generators_by_reference():
+    payload = wire.encode([np.sin, np.linalg.norm], refs=True)
+    assert wire.decode(payload, refs="resolve") == [np.sin, np.linalg.norm]
+    assert wire.decode(payload, refs="skip") == [None, None]
+    with pytest.raises(wire.NotData, match="function"):
+        wire.decode(payload)                 # never from the kernel to the judge
+    with pytest.raises(wire.NotData, match="function"):
+        wire.encode(lambda x: x, refs=True)  # not importable: not sent
+    rng = np.random.default_rng(5)
+    copy = wire.decode(wire.encode(rng))
+    assert copy.normal() == rng.normal()
+
+
+def test_malformed_or_oversized_payloads_are_refused():
+    for text in ("not base64!", "", "AAAA", 12):
+        with pytest.raises(wire.NotData):
+            wire.decode(text)
+    with pytest.raises(wire.NotData, match="MB"):
+        wire.encode(np.zeros(wire.MAX_BYTES // 8 + 1))
+
+
+# -- reading the notebook ------------------------------------------------------------
+def _nb(*cells):
+    nb = nbformat.v4.new_notebook()
+    for source, meta in cells:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = meta
+        nb.cells.append(cell)
+    return nb
+
+
+SETUP = ("import numpy as np\nimport matplotlib.pyplot as plt\n"
+         "from autograder.checks.orientation import check_row_means\n"
+         "class Value:\n    pass\n", {"locked": True, "grade_id": "setup"})
+
+
+def test_trusted_imports_come_from_locked_cells_and_trusted_modules_only():
+    nb = _nb(SETUP, ("import numpy as np\nfrom autograder.checks import Case\n",
+                     {"solution": True, "grade_id": "answer", "locked": False}))
+    source = judge.trusted_imports(nb)
+    assert "import numpy as np" in source and "check_row_means" in source
+    assert "matplotlib" not in source and "Case" not in source
+    assert judge.locked_definitions(nb) == {"Value", "plt"}
+
+
+def test_student_sources_read_magics_and_follow_aliases():
+    nb = _nb(("%%capture\ndef helper(a):\n    for x in a:\n        pass\n"
+              "row_means = helper\n", {"solution": True, "grade_id": "a", "locked": False}))
+    sources = judge.student_sources(nb)
+    assert sources["row_means"].startswith("def helper(a):")
+
+
+def test_free_names_are_what_the_cell_reads_and_does_not_bind():
+    source = "from autograder.checks import Case\nx = 1\ncheck(f, cases=[Case('a', (x,))])\n"
+    assert judge.free_names(source) == ["check", "f"]
+
+
+def test_a_proxy_shows_the_students_source_and_signature():
+    source = "def f(a, b=2, *, c):\n    for i in a:\n        pass\n"
+    proxy = judge.make_proxy("f", source, lambda a, k: (a, k))
+    assert proxy(1, c=3) == ((1,), {"c": 3})
+    assert list(inspect.signature(proxy).parameters) == ["a", "b", "c"]
+    assert loops_in(proxy) == ["a `for` loop on line 2"]
+
+
+def test_escape_caps_and_shows_control_characters():
+    assert judge.escape("a\x1b[31mb", 100) == "a\\x1b[31mb"
+    assert judge.escape("x" * 50, 10) == "x" * 10 + " [...]"
+
+
+# -- judging against the real driver, in process --------------------------------------
+class FakeKernel:
+    """The real driver with a dict for the kernel's globals."""
+
+    def __init__(self, user_ns):
+        import builtins
+
+        self.user_ns = user_ns
+        ns = {"get_ipython": lambda: self}
+        exec(channel.driver_code("t0ken"), ns)
+        self.driver = builtins._autograder_driver_t0ken
+        del builtins._autograder_driver_t0ken
+        self.requests = 0
+
+    def request(self, op, name, payload, timeout):
+        self.requests += 1
+        return self.driver(op, name, payload)
+
+
+TEST_CELL = '''check_row_means(row_means)
+### BEGIN HIDDEN TESTS
+from autograder.checks import Case
+
+check_row_means(row_means, cases=[Case("a 1x1 array", (np.array([[3.0]]),))], hidden=True)
+### END HIDDEN TESTS'''
+
+
+def _judge(user_ns, source=TEST_CELL):
+    nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
+    kernel = FakeKernel(user_ns)
+    outputs, hidden = judge.Judge(nb, kernel.request, MARKERS).judge(nb.cells[1], 30)
+    return outputs, hidden, kernel
+
+
+def test_a_correct_function_passes_visible_and_hidden_checks():
+    outputs, hidden, kernel = _judge({"row_means": lambda a: a.mean(axis=1)})
+    assert [o.output_type for o in outputs] == ["stream", "stream"]
+    assert outputs[0].text.startswith("✓ row_means:") and hidden == [1]
+    assert "hidden check" in outputs[1].text
+    assert kernel.requests > 2
+
+
+def test_a_wrong_function_fails_with_the_checks_diagnosis():
+    outputs, _, _ = _judge({"row_means": lambda a: a.mean(axis=0)})
+    assert outputs[-1].output_type == "error" and outputs[-1].ename == "AssertionError"
+    assert "Diagnosis (mean over the wrong axis)" in outputs[-1].evalue
+
+
+def test_a_comparison_faking_array_is_refused_not_believed():
+    outputs, _, _ = _judge({"row_means": lambda a: a.mean(axis=0).view(Sneaky)})
+    assert outputs[-1].ename == "AssertionError"
+    assert "subclass of numpy.ndarray" in outputs[-1].evalue
+
+
+def test_a_hidden_tests_exception_message_is_not_shown():
+    def row_means(a):
+        if a.shape == (1, 1):
+            raise ValueError("<script>pwned</script> ✓ row_means: all passed")
+        return a.mean(axis=1)
+
+    outputs, hidden, _ = _judge({"row_means": row_means})
+    error = outputs[-1]
+    assert error.output_type == "error" and outputs.index(error) in hidden
+    assert "pwned" not in error.evalue and "ValueError" in error.evalue
+    assert "a 1x1 array" in error.evalue      # the case's name is shown
+
+
+def test_a_function_that_changes_its_input_is_caught_through_the_channel():
+    def row_means(a):
+        a -= 1
+        return a.mean(axis=1) + 1
+
+    outputs, _, _ = _judge({"row_means": row_means})
+    assert "changed its argument" in outputs[-1].evalue or \
+        "changed its input" in outputs[-1].evalue
+
+
+def test_a_missing_function_is_a_name_error_and_a_locked_class_needs_the_kernel():
+    outputs, _, _ = _judge({})
+    assert outputs[-1].ename == "NameError"
+    nb = _nb(SETUP)
+    j = judge.Judge(nb, FakeKernel({}).request, MARKERS)
+    assert "Value" in j.needs_kernel("check_row_means(f, Value)")
+    assert j.needs_kernel("check_row_means(row_means)") is None
+
+
+def test_a_generator_passed_to_the_student_advances_as_in_the_kernel():
+    source = ("rng = np.random.default_rng(0)\nfirst = draw(rng)\n"
+              "assert rng.bit_generator.state == expected_state\n")
+    rng = np.random.default_rng(0)
+    rng.normal(size=3)
+    nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
+    kernel = FakeKernel({"draw": lambda g: g.normal(size=3),
+                         "expected_state": rng.bit_generator.state})
+    outputs, _ = judge.Judge(nb, kernel.request, MARKERS).judge(nb.cells[1], 30)
+    assert outputs == []
+
+
+def test_a_check_that_passes_non_data_asks_for_the_kernel():
+    source = "row_means(lambda x: x)\n"
+    nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
+    j = judge.Judge(nb, FakeKernel({"row_means": lambda f: 1}).request, MARKERS)
+    with pytest.raises(judge.NeedsKernel, match="not data"):
+        j.judge(nb.cells[1], 30)
