@@ -7,7 +7,8 @@ zeros (about 1000 to 1 compressed, so the archive stays small), then collects
 it with `autograder.grading.collect.gather` in a fresh process and prints that
 process's peak resident memory (ru_maxrss) before and after collecting, and
 what was collected. --repo points at another checkout of this repository (for
-example the main branch) to measure its collection code the same way.
+example the main branch) to measure its collection code the same way (with
+its own .venv when it has one).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ except BaseException as exc:   # a refusal is an answer too
     error = f"{type(exc).__name__}: {exc}"[:300]
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 found = sorted(s.student for s in find_submissions(course, "tiny") if s.files)
-print(json.dumps({"module": collect_module.__file__, "before_mb": before / 1024, "peak_mb": after / 1024, "error": error,
-                  "collected": found}))
+print(json.dumps({"module": collect_module.__file__, "before_mb": before / 1024,
+                  "peak_mb": after / 1024, "error": error, "collected": found}))
 """
 
 
@@ -62,8 +63,11 @@ def main() -> None:
                     out.write(zeros)
         print(f"archive: {bomb.stat().st_size / MB:.1f} MB on disk, {args.mb} MB of zeros "
               "inside")
-        env = {"PYTHONPATH": args.repo, "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
-        run = subprocess.run([sys.executable, "-c", CHILD, str(root), str(bomb)],
+        env = {"PYTHONPATH": args.repo,
+               "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
+        python = Path(args.repo) / ".venv" / "bin" / "python"   # its own environment
+        python = str(python) if python.exists() else sys.executable
+        run = subprocess.run([python, "-c", CHILD, str(root), str(bomb)], cwd=tmp,
                              capture_output=True, text=True, env=env, timeout=1800)
         if run.returncode != 0:
             print(run.stderr[-2000:])
