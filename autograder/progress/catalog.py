@@ -16,7 +16,10 @@ from ..stages import STAGE_FOLDERS
 __all__ = ["CatalogError", "Exercise", "GradedCell", "Notebook", "exercises", "load_cells",
            "notebook_files", "read_catalog"]
 
-# Copies that autograder.lab.workspace writes beside a notebook the learner changed.
+# Side-by-side copies that earlier versions of autograder.lab.workspace wrote beside a
+# notebook the learner had changed; old workspaces may still hold them. (Today an update
+# merges the learner's answers into the new version, and copies go to backups/ and
+# updates/, which are not stage folders and so are never read.)
 UPSTREAM_COPY = re.compile(r"\.upstream-[0-9a-f]+\.ipynb$")
 
 CatalogError = NotebookError   # the name the progress code and the workspace use
