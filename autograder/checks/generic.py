@@ -568,7 +568,7 @@ def relation_detail(mistake: Mistake, expected, got, case=None) -> str:
             return (f"the largest input of this case is about {fmt_number(_largest_input(case))}"
                     if case is not None else "")
         if mistake is WRONG_DTYPE:
-            return f"your dtype is {got.dtype}; expected {expected.dtype}"
+            return ""  # the mismatch line already names both dtypes
     except Exception:
         return ""
     return ""

@@ -163,7 +163,7 @@ def test_right_values_in_the_wrong_dtype():
     check = _check(lambda x: x * 2, (x,), dtype="exact")
     message = check.explain(lambda x: x.astype(np.float64) * 2)
     assert _named(message) == "right values in the wrong dtype"
-    assert "your dtype is float64; expected float32" in message
+    assert "dtype float64, expected float32" in message
     assert _named(check.explain(lambda x: (x * 2 + 1).astype(np.float64))) is None
 
 
