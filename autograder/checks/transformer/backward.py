@@ -415,7 +415,7 @@ check_cross_entropy_backward = CustomCheck(
     "cross_entropy_backward", _verify_ce, reference=_ce_reference,
     mistakes=[CE_OVER_PADDING, CE_MASK_IGNORED, CE_NO_ONEHOT])
 
-# -- 5.8 the whole model -------------------------------------------------------------------
+# -- 5.8 one block and 5.9 the whole model ------------------------------------------------
 
 
 def _model_forward(tokens, params, config):
