@@ -22,8 +22,11 @@ from autograder.grading import synthetic
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap is not installed")]
 
+# Busy for longer than the grace below: a worker that merely finished its job and then
+# noticed the coordinator was gone would still be alive when the test looks.
 SLOW = {**synthetic.CORRECT,
-        "make_grid": synthetic.CORRECT["make_grid"] + "import time\ntime.sleep(3)\n"}
+        "make_grid": synthetic.CORRECT["make_grid"] + "import time\ntime.sleep(60)\n"}
+LONG_CELLS = ["--cell-timeout", "90", "--timeout", "120"]
 
 
 def _processes() -> dict[int, tuple[int, str, int]]:
@@ -55,11 +58,11 @@ def _run_of(root_pid: int) -> dict[int, str]:
     return {pid: table[pid][1] for pid in members if pid in table}
 
 
-def _start(root: Path, tmp: Path) -> subprocess.Popen:
+def _start(root: Path, tmp: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "TMPDIR": str(tmp)}
     return subprocess.Popen(
         [sys.executable, "-m", "autograder.cli", "grade", "tiny", "--root", str(root),
-         "--workers", "2", "--quiet", "--no-feedback", "--no-report", *FAST_LIMITS],
+         "--workers", "2", "--quiet", "--no-feedback", "--no-report", *FAST_LIMITS, *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         env=env)
 
@@ -68,11 +71,11 @@ def test_killing_the_coordinator_kills_the_whole_run_and_the_next_start_cleans_u
     root = synthetic.make_course(tmp_path / "course")
     expected = cohort(root, 4)
     for i in range(4):
-        synthetic.make_submission(root, f"slow{i}", SLOW)
-        expected[f"slow{i}"] = 3.0
+        synthetic.make_submission(root, f"a_slow{i}", SLOW)   # graded first
+        expected[f"a_slow{i}"] = 3.0
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    process = _start(root, tmp)
+    process = _start(root, tmp, *LONG_CELLS)
     deadline = time.monotonic() + 600
     run: dict[int, str] = {}
     while process.poll() is None and time.monotonic() < deadline:
@@ -101,6 +104,7 @@ def test_killing_the_coordinator_kills_the_whole_run_and_the_next_start_cleans_u
     assert list(tmp.glob("agk-*")), "the killed run's sandbox folders should be there"
 
     again = _start(root, tmp)           # the next start cleans up, then grades the rest
+                                        # (the sleepers now stop at the 4 s cell limit)
     assert again.wait(timeout=900) == 0
     left = sorted(p.name for p in tmp.iterdir() if not p.name.startswith("autograder-mpl-"))
     assert left == []                   # only the shared matplotlib cache may stay

@@ -133,5 +133,9 @@ def test_feedback_is_written_per_notebook_and_feedback_only_never_crashes(graded
     assert page.is_file() and "could not" not in page.read_text()
     for student in expected:
         assert (root / "feedback" / student / "tiny" / "01_tiny.html").is_file(), student
+    damaged = root / "autograded" / "alice" / "tiny" / "01_tiny.ipynb"
+    damaged.write_text("{not json")       # a page that cannot be built at all
     assert grade(root, "--feedback-only") == 0
-    assert page.is_file()
+    assert "could not be built" in (root / "feedback" / "alice" / "tiny" / "01_tiny.html"
+                                    ).read_text()
+    assert page.is_file() and "could not" not in page.read_text()
