@@ -251,7 +251,7 @@ def test_a_removed_exercise_keeps_the_answer_at_the_end(upstream, ws):
     (flag,) = change.attention
     assert "exercise 1.2 (fraction done) is no longer in this notebook" in flag
     # No header the progress report would read as an exercise.
-    from autograder.progress.catalog import exercises, load_cells
+    from autograder.notebooks import exercises, load_cells
 
     assert [e.number for e in exercises(load_cells(ws / NB1))] == ["1.1"]
 

@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..progress.catalog import EXERCISE_HEADER
+from ..notebooks import EXERCISE_HEADER
 
 
 class NotebookUnreadable(Exception):

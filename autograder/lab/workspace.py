@@ -52,7 +52,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..progress.catalog import CatalogError, exercises, load_cells
+from ..notebooks import NotebookError, exercises, load_cells
 from ..progress.store import MANIFEST
 from . import merge as nbmerge
 from .merge import NotebookUnreadable
@@ -216,7 +216,7 @@ def describe_update(old: Path, new: Path) -> tuple[str, ...]:
         return ()
     try:
         old_cells, new_cells = load_cells(old), load_cells(new)
-    except CatalogError:
+    except NotebookError:
         return ()
     before = {e.number: e for e in exercises(old_cells)}
     after = {e.number: e for e in exercises(new_cells)}
