@@ -407,7 +407,9 @@ class FunctionCheck(Check):
         reproduces the learner's result on every failing case (raising the same
         exception where the learner's code raised), agrees with the learner where
         they passed, and differs from the right answer on at least one case where
-        the learner returned a value (an exception alone is no evidence). If two
+        the learner returned a value; or, failing that, raises what the learner
+        raised where a value was due and reproduces their right answers on at least
+        MIN_AGREEING other cases. An exception type alone is no evidence. If two
         mistakes fit the evidence, none is named.
         """
         observed = self._observe(fn, cases, seen)
@@ -458,18 +460,34 @@ class FunctionCheck(Check):
 
     def _variant_fits(self, mistake: Mistake, cases: list[Case], expected: list[_Observed],
                       observed: list[_Observed], failing: list[bool]) -> bool:
-        support = 0
+        """The variant reproduces the learner on every case, and some case shows the mistake.
+
+        A case shows it when the variant (like the learner) returns a wrong value. An
+        exception shows it only together with agreement elsewhere: the variant raises
+        what the learner raised where a value was due, and gives the learner's (right)
+        answers on at least MIN_AGREEING passing cases, so the variant is the learner's
+        function on everything the check tried.
+        """
+        support = raised_support = agreeing = 0
         for case, e, o, bad in zip(cases, expected, observed, failing, strict=True):
             v = self._outcome(mistake.variant, case)  # type: ignore[arg-type]
             if o.raised is not None:
                 if v.raised is None or not issubclass(v.raised, o.raised):
                     return False
+                raised_support += e.raised is None
                 continue
             if v.raised is not None or not self._same(v.value, o.value):
                 return False
             if bad and (e.raised is not None or not self._same(e.value, v.value)):
                 support += 1
-        return support > 0
+            elif not bad:
+                agreeing += 1
+        return support > 0 or (raised_support > 0 and agreeing >= MIN_AGREEING)
+
+
+# Passing cases a variant must reproduce before an exception it shares with the learner
+# counts as evidence for it (see Check._variant_fits).
+MIN_AGREEING = 2
 
 
 @dataclass(frozen=True)

@@ -103,3 +103,20 @@ def test_a_value_check_names_a_mistake_only_when_it_alone_fits():
     b = Mistake("truncated", "...", variant=lambda: 3.0)
     assert "Diagnosis" not in ValueCheck("pi", 3.14159, mistakes=[a, b]).explain(3.0)
     assert "Diagnosis (rounded)" in ValueCheck("pi", 3.14159, mistakes=[a]).explain(3.0)
+
+
+def test_an_exception_names_a_variant_only_with_agreement_on_other_cases():
+    def fraction(passed, total):
+        return 0.0 if total == 0 else passed / total
+
+    no_zero_case = Mistake("no case for a total of 0", "...", variant=lambda p, t: p / t)
+    cases = [Case("0 of 0", (0, 0)), Case("3 of 4", (3, 4)), Case("1 of 2", (1, 2))]
+    check = FunctionCheck("fraction", fraction, cases, mistakes=[no_zero_case])
+    assert "Diagnosis (no case for a total of 0)" in check.explain(lambda p, t: p / t)
+    # with one agreeing case only, the shared exception is not enough
+    few = FunctionCheck("fraction", fraction, cases[:2], mistakes=[no_zero_case])
+    message = few.explain(lambda p, t: p / t)
+    assert "raised ZeroDivisionError" in message and "Diagnosis" not in message
+    # a learner who raises and is also wrong elsewhere is not this variant
+    wrong_too = check.explain(lambda p, t: p // t)
+    assert "no case for a total of 0" not in wrong_too
