@@ -152,7 +152,7 @@ class GradingClient(Execute):
                 return await self._judge_outside(cell, cell_index)
             except NeedsKernelHere as exc:
                 why = str(exc)
-        grade_id = nbutils.get_grade_id(cell) if "nbgrader" in cell.metadata else "?"
+        grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id", "?")
         self.events.append(f"cell {cell_index} ({grade_id}) was judged in the kernel: {why}")
         return await self._judge_in_kernel(cell, cell_index, execution_count, store_history)
 

@@ -334,6 +334,7 @@ class Judge:
         self.sources = student_sources(nb)
         self.deadline = float("inf")
         self.hidden = False
+        self.student_text: list[str] = []   # exception messages seen in hidden calls
 
     def remaining(self) -> float:
         left = self.deadline - time.monotonic()
@@ -379,8 +380,10 @@ class Judge:
             raise TypeError(f"the grader could not read what `{name}` returned: {why}")
         if kind == "raised" and len(reply) == 3:
             cls = exception_class(str(reply[1]))
-            # A hidden test shows the exception's type only: its text is the student's.
-            raise cls(HIDDEN_MESSAGE if self.hidden else escape(str(reply[2]), MESSAGE_CHARS))
+            message = escape(str(reply[2]), MESSAGE_CHARS)
+            if self.hidden:   # the check may read it; the hidden feedback will not show it
+                self.student_text.append(" ".join(message.split()))
+            raise cls(message)
         raise RuntimeError(f"the notebook did not answer the grader's call to `{name}`")
 
     def _resolve(self, names: list[str]) -> dict:
@@ -472,8 +475,14 @@ class Judge:
         ename = type(error).__name__
         message = str(error)
         if hidden:
-            message = "\n".join(escape(line, HIDDEN_LINE_CHARS)
-                                for line in message.splitlines()[:8])
+            lines = message.splitlines()
+            first, rest = (lines[0] if lines else ""), " ".join(" ".join(lines[1:]).split())
+            for text in sorted(set(self.student_text), key=len, reverse=True):
+                if text.strip():
+                    first = first.replace(text, HIDDEN_MESSAGE)
+                    rest = rest.replace(text, HIDDEN_MESSAGE)
+            message = escape(first, HIDDEN_LINE_CHARS) + ("\n    " + rest if rest else "")
             message = escape(message, HIDDEN_CHARS)
+            self.student_text = []
         outputs.append(error_output(ename, message))
         return True
