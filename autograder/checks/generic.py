@@ -109,7 +109,9 @@ def constant_factor(expected, got) -> float | None:
         ratios = g[big] / e[big]
         k = float(ratios.mean())
         tol = _rtol(expected, got)
-        if not (k == k) or abs(k) < 1e-12 or abs(k - 1) < tol or abs(k + 1) < tol:
+        if not math.isfinite(float(abs(ratios).max())) or not math.isfinite(k):
+            return None  # inf or nan in the result is a stability problem, not a scale
+        if abs(k) < 1e-12 or abs(k - 1) < tol or abs(k + 1) < tol:
             return None
         if float(abs(ratios - k).max()) > tol * abs(k):
             return None

@@ -183,3 +183,12 @@ def test_a_result_that_depends_on_earlier_calls():
 @pytest.mark.parametrize("learner", [lambda x: _softmax(x) + 0.01, lambda x: x])
 def test_no_relation_no_name(learner):
     assert _named(_check(_softmax, (X34,)).explain(learner)) is None
+
+
+def test_an_infinite_ratio_is_not_a_constant_factor():
+    from autograder.checks.generic import constant_factor
+
+    expected = np.array([1.0, 2.0, 3.0, 4.0])
+    assert constant_factor(expected, np.array([np.inf, np.inf, np.inf, np.inf])) is None
+    assert constant_factor(expected, np.array([1.0, np.inf, 3.0, 4.0])) is None
+    assert constant_factor(expected, 2 * expected) == pytest.approx(2.0)
