@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .core import Context, CustomCheck, FunctionCheck
-from .randomness import global_rng_state
+from .randomness import watch_global_rng
 from .spec import Case, Mistake
 
 # ---------------------------------------------------------------------------
@@ -457,11 +457,9 @@ WRONG_LINE = Mistake(
 
 def _verify_noisy_line(noisy_line, ctx: Context) -> None:
     n = 20_000
-    saved = np.random.get_state()
-    before = global_rng_state()
-    first = ctx.call(noisy_line, Case(f"n={n}, seed=0", (n, 0)))
-    global_changed = global_rng_state() != before
-    np.random.set_state(saved)  # leave the learner's global state as it was
+    with watch_global_rng() as watch:   # restores the learner's global state afterwards
+        first = ctx.call(noisy_line, Case(f"n={n}, seed=0", (n, 0)))
+    global_changed = watch.changed
     ctx.require(isinstance(first, tuple) and len(first) == 2,
                 "noisy_line should return a tuple (x, y)", [f"got {type(first).__name__}"])
     x, y = (np.asarray(v) for v in first)

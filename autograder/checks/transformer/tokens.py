@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
-from ..randomness import global_rng_state
+from ..randomness import watch_global_rng
 from ..spec import Case, Mistake
 from .oracles import VOCAB
 from .oracles import encode as _encode_oracle
@@ -207,10 +207,10 @@ NO_LEADING_ZERO = Mistake(
 
 def _verify_random_problems(fn, ctx: Context) -> None:
     n, n_digits = 1000, 8
-    before = global_rng_state()
-    first = ctx.call(fn, Case(f"task='sort', n={n}, n_digits={n_digits}, seed=0",
-                              ("sort", n, n_digits, 0)))
-    ctx.require(global_rng_state() == before,
+    with watch_global_rng() as watch:
+        first = ctx.call(fn, Case(f"task='sort', n={n}, n_digits={n_digits}, seed=0",
+                                  ("sort", n, n_digits, 0)))
+    ctx.require(not watch.changed,
                 "your function changed NumPy's global random state", mistake=GLOBAL_STATE)
     ctx.require(isinstance(first, list) and len(first) == n,
                 f"random_problems should return a list of {n} (prompt, answer) pairs",
