@@ -34,6 +34,7 @@ from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
 
 from . import channel, judge, probe, wire
+from .cells import error_output, split_hidden
 from .jobs import FAILED, GRADED, PARTIAL, Job, Result
 from .kernel import SandboxKernelManager
 from .sandbox import Capability, Limits, Slot
@@ -53,26 +54,6 @@ class SetupError(RuntimeError):
 
 def is_test_cell(cell: NotebookNode) -> bool:
     return cell.cell_type == "code" and nbutils.is_grade(cell) and not nbutils.is_solution(cell)
-
-
-def split_hidden(source: str, markers: tuple[str, str]) -> list[tuple[bool, str]]:
-    """[(hidden, source), ...]: the cell cut at its hidden-test markers."""
-    begin, end = markers
-    parts: list[tuple[bool, list[str]]] = [(False, [])]
-    for line in source.split("\n"):
-        if begin in line:
-            parts.append((True, [line]))
-        elif end in line and parts[-1][0]:
-            parts[-1][1].append(line)
-            parts.append((False, []))
-        else:
-            parts[-1][1].append(line)
-    return [(hidden, "\n".join(lines)) for hidden, lines in parts if "\n".join(lines).strip()]
-
-
-def error_output(ename: str, message: str) -> NotebookNode:
-    return nbformat.v4.new_output("error", ename=ename, evalue=message,
-                                  traceback=[f"{ename}: {message}"])
 
 
 def _output_size(output: NotebookNode) -> int:

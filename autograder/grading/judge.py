@@ -44,6 +44,7 @@ import numpy as np
 from nbformat import NotebookNode
 
 from . import wire
+from .cells import error_output, split_hidden
 
 PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 TRUSTED_MODULES = ("numpy", "math", "autograder.checks")
@@ -426,7 +427,6 @@ class Judge:
 
     def judge(self, cell: NotebookNode, seconds: float) -> tuple[list, list[int]]:
         """(outputs, indices of the hidden segment's outputs) for a test cell."""
-        from .execute import error_output, split_hidden
 
         self.deadline = time.monotonic() + seconds
         outputs, hidden_outputs = [], []
