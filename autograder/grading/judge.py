@@ -449,10 +449,9 @@ class Judge:
             wanted = [n for n in free_names(source) if n not in self.trusted
                       and (n in self.sources or not hasattr(builtins, n))]
             fetched = self._resolve(wanted)
-            for name in wanted:
+            for name in wanted:   # e.g. a dict of the student's functions
                 if isinstance(fetched.get(name), Unreadable):
-                    raise TypeError(f"`{name}` cannot be read by the grader: "
-                                    f"{fetched[name].reason}")
+                    raise NeedsKernel(f"`{name}` is not data ({fetched[name].reason})")
             namespace = {**self.trusted, **fetched}
             try:
                 with contextlib.redirect_stdout(stdout), \
