@@ -33,8 +33,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("03_probability", "Probability", 18,
           "work with distributions, Bayes' rule, the LLN and CLT, maximum likelihood, "
           "entropy and KL, sampling, preference models and calibration"),
-    Stage("04_transformer", "A transformer from scratch", 21,
-          "build, train, sample from and look inside a GPT-style model written in NumPy"),
+    Stage("04_transformer", "A transformer from scratch", 24,
+          "build a GPT-style model in NumPy and a BPE tokenizer, train your own on Python "
+          "source, sample from it and look inside"),
     Stage("05_alignment_reflections", "Alignment reading reflections", 34,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
