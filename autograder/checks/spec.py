@@ -43,7 +43,7 @@ class Mistake:
     diagnosis: str
     hint: str = ""
     variant: Callable | None = None
-    detect: Callable[[Any, Any, Case | None], bool] | None = None
+    detect: Callable[[Any, Any, Case | None], bool | None] | None = None
     example: Any = None
 
     def __post_init__(self) -> None:
