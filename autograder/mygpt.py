@@ -16,7 +16,7 @@ workspace, one module per notebook:
     my_gpt/block.py        04: layer_norm, gelu, mlp, transformer_block, gpt_logits
     my_gpt/backward.py     05: linear_backward, gelu_backward, layer_norm_backward,
                                softmax_backward, attention_head_backward, embedding_backward,
-                               cross_entropy_backward, gpt_loss_and_grads
+                               cross_entropy_backward, block_backward, gpt_loss_and_grads
     my_gpt/training.py     06: adamw_update, lr_schedule
     my_gpt/tokenizer.py    09: count_pairs, merge, train_bpe, encode_bpe, decode_bpe
 
@@ -105,6 +105,7 @@ PIECES: dict[str, Piece] = {p.name: p for p in (
         "attention_head_backward": _T + "backward.check_attention_head_backward",
         "embedding_backward": _T + "backward.check_embedding_backward",
         "cross_entropy_backward": _T + "backward.check_cross_entropy_backward",
+        "block_backward": _T + "backward.check_block_backward",
         "gpt_loss_and_grads": _T + "backward.check_gpt_loss_and_grads"}),
     Piece("training", "04_transformer/06_training.ipynb", {
         "adamw_update": _T + "training.check_adamw_update",
