@@ -130,8 +130,31 @@ def cmd_progress(args: list[str]) -> int:
     return run(["autograder", "progress", *args])
 
 
+# What the sandbox and browser tests need from the system: command -> Debian package.
+SYSTEM_TOOLS = {"bwrap": "bubblewrap", "chromium": "chromium"}
+
+
+def ensure_system_tools() -> None:
+    """Install bubblewrap and Chromium from Debian's packages when this is root with apt
+    (a container, CI), as .ci/run does. Otherwise change nothing: the test run itself
+    says, at its start and in its summary, which tests it skipped and how to install
+    what they need."""
+    missing = [pkg for cmd, pkg in SYSTEM_TOOLS.items() if shutil.which(cmd) is None]
+    if not missing or os.name != "posix" or shutil.which("apt-get") is None \
+            or os.geteuid() != 0:
+        return
+    say(f"installing {' '.join(missing)} with apt-get (the sandbox and browser tests need them)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    ok = subprocess.run(["apt-get", "update", "-q"], env=env).returncode == 0 and \
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+                       env=env).returncode == 0
+    if not ok:
+        say("warning: apt-get could not install them; their tests will be skipped")
+
+
 def cmd_test(args: list[str]) -> int:
     ensure_env("dev")
+    ensure_system_tools()
     return run(["pytest", *args])
 
 
