@@ -40,6 +40,7 @@ import io
 import json
 import random
 import re
+import resource
 import signal
 import statistics
 import sys
@@ -76,15 +77,52 @@ class MutantTimeout(Exception):
     """A mutant ran past its time limit."""
 
 
+MUTANT_MEMORY = 3 * 1024 ** 3   # bytes of address space a mutant may add
+
+
+def _address_space() -> int | None:
+    """This process's virtual size in bytes (Linux), or None where it cannot be read."""
+    try:
+        for line in open("/proc/self/status", encoding="ascii"):
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+@contextlib.contextmanager
+def memory_limit(extra: int = MUTANT_MEMORY) -> Iterator[None]:
+    """Cap the address space at its current size plus `extra` while a mutant runs.
+
+    A mutated constant can ask NumPy for an array of many gigabytes; the time limit
+    cannot stop a single C call, but under this cap the allocation fails with
+    MemoryError (the mutant counts as crashed) instead of exhausting the machine.
+    """
+    size = _address_space()
+    if size is None:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = size + extra if hard == resource.RLIM_INFINITY else min(size + extra, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
+    """Stop a mutant after `seconds` (between Python bytecodes) and cap its memory."""
     def on_alarm(signum, frame):
         raise MutantTimeout(f"ran more than {seconds:g} s")
 
     old = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        with memory_limit():
+            yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)

@@ -32,7 +32,7 @@ def _say(message: str) -> None:
 
 def _next_notebook(workspace: Path) -> str | None:
     try:
-        from ..progress.report import build
+        from ..progress.build import build
 
         following = build(workspace).next_exercise()
         return following[0].path if following else None
