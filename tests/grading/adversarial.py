@@ -231,7 +231,7 @@ def cases(course_root: str) -> list[Case]:
             f"print(open({root + '/submitted/alice/tiny/01_tiny.ipynb'!r}).read())\n"), 3,
             flags={(review, "course files")}, output="No such file"),
         Case("network", _correct_plus(
-            "import urllib.request\nurllib.request.urlopen('http://example.com', timeout=5)\n"),
+            "import urllib.request\nurllib.request.urlopen('http://example.com', timeout=1)\n"),
             3, flags={(review, "network access")}, output="URLError"),
         Case("big_output", _correct_plus("print('x' * 100_000_000)\n"), 3,
              output="output cut by the grader"),
