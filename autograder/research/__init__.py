@@ -1,0 +1,1 @@
+"""Research helpers for stage 08: experiment logs, seeds, toy models of superposition."""

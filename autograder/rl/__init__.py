@@ -1,0 +1,1 @@
+"""Reinforcement-learning helpers for stage 07: small environments, rollouts, the gold reward."""
