@@ -10,7 +10,10 @@ from autograder.cli import main as autograder_main
 from autograder.grading import synthetic
 
 HAS_BWRAP = shutil.which("bwrap") is not None
-FAST_LIMITS = ["--timeout", "12", "--cell-timeout", "4"]
+# Limits for the synthetic course (whose honest cells take milliseconds). Wide enough that a
+# loaded CI machine (xdist workers beside other kernels) never cuts an honest cell short:
+# at 4 s per cell the network and big-output cases and one of 500 students timed out there.
+FAST_LIMITS = ["--timeout", "30", "--cell-timeout", "10"]
 
 
 def grade(root: Path, *extra: str, assignment: str = synthetic.TINY_STAGE,
