@@ -4,6 +4,7 @@
     python3 manage.py lab        set up (first run only), update workspace/ and open JupyterLab
     python3 manage.py lab --instructor   open JupyterLab at the course root, with formgrader
     python3 manage.py progress   print where you stand; save the chart and an HTML page
+    python3 manage.py peer-review export|import ...   a peer scores your written answers
     python3 manage.py test       set up the dev environment and run the test suite
     python3 manage.py release    regenerate curriculum/ from solutions/ with nbgrader
     python3 manage.py run CMD    run any command inside the project environment
@@ -170,7 +171,12 @@ def cmd_run(args: list[str]) -> int:
     return run(args)
 
 
-COMMANDS = {"lab": cmd_lab, "progress": cmd_progress, "test": cmd_test, "release": cmd_release,
+def cmd_peer_review(args: list[str]) -> int:
+    ensure_env("runtime")
+    return run(["autograder", "peer-review", *args])
+
+
+COMMANDS = {"lab": cmd_lab, "progress": cmd_progress, "peer-review": cmd_peer_review, "test": cmd_test, "release": cmd_release,
             "run": cmd_run}
 
 

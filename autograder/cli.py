@@ -31,6 +31,12 @@ def _progress(args: argparse.Namespace) -> int:
     return run_progress(args)
 
 
+def _peer_review(args: argparse.Namespace) -> int:
+    from .progress.command import run_peer_review
+
+    return run_peer_review(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description="Curriculum tools.")
     parser.add_argument("--root", default=None,
@@ -49,6 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     progress.add_argument("--no-files", action="store_true",
                           help="only print; write no chart or HTML page")
     progress.set_defaults(func=_progress)
+    review = sub.add_parser("peer-review", help="export written answers for a peer to score, "
+                            "or import their scores")
+    review.add_argument("action", choices=("export", "import"))
+    review.add_argument("target", help="export: a notebook in your workspace, e.g. "
+                        "05_alignment_reflections/04_forming_your_own_views.ipynb; import: the "
+                        "review-*.json file your peer sent")
+    review.add_argument("--workspace", default=None,
+                        help="the learner workspace (default: found from here, else "
+                             "ROOT/workspace)")
+    review.add_argument("--out", default=None,
+                        help="export: folder for the page (default: WORKSPACE/peer_review)")
+    review.add_argument("--name", default=None, help="export: your name, shown to the peer")
+    review.set_defaults(func=_peer_review)
     from .grading.cli import add_parser as add_grade_parser
 
     add_grade_parser(sub)

@@ -36,7 +36,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("04_transformer", "A transformer from scratch", 24,
           "build a GPT-style model in NumPy and a BPE tokenizer, train your own on Python "
           "source, sample from it and look inside"),
-    Stage("05_alignment_reflections", "Alignment reading reflections", 34,
+    Stage("05_alignment_reflections", "Alignment reading reflections", 41,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
 )

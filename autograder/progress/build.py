@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..stages import STAGE_FOLDERS, STAGES
-from . import catalog, store
+from . import catalog, peer, store
 from .locate import current_notebook, relative_to
 from .model import ExerciseProgress, NotebookProgress, Report, StageProgress
 
@@ -57,8 +57,9 @@ def _latest(records: list[dict], notebooks: set[str]) -> tuple[dict, dict, dict]
 
 
 def _progress_of(ex: catalog.Exercise, nb_path: str, placed, loose, counts,
-                 registry) -> ExerciseProgress:
-    earned = pending = auto = written = 0.0
+                 registry, reviews=None) -> ExerciseProgress:
+    earned = pending = auto = written = reviewed = reviewed_of = 0.0
+    stale = 0
     all_tests_passed = True
     attempted = False
     all_written = True
@@ -67,6 +68,14 @@ def _progress_of(ex: catalog.Exercise, nb_path: str, placed, loose, counts,
     for graded in ex.graded:
         if graded.kind == "answer":
             written += graded.points
+            review = (reviews or {}).get((nb_path, graded.grade_id))
+            if review is not None:
+                text = graded.source if graded.written else ""
+                if review["answer_sha"] == peer.answer_sha(text):
+                    reviewed += review["score"]
+                    reviewed_of += graded.points
+                else:
+                    stale += 1
             if graded.written:
                 pending += graded.points
                 attempted = True
@@ -106,7 +115,8 @@ def _progress_of(ex: catalog.Exercise, nb_path: str, placed, loose, counts,
         status = "not started"
     return ExerciseProgress(
         ex.number, ex.title, ex.minutes, ex.points, auto, written, earned, pending, status,
-        attempts, last.get("diagnosis") if last else None, last.get("summary") if last else None)
+        attempts, last.get("diagnosis") if last else None, last.get("summary") if last else None,
+        reviewed, reviewed_of, stale)
 
 
 def _course_curriculum() -> Path | None:
@@ -141,11 +151,13 @@ def build(workspace: str | Path | None = None, *, curriculum: str | Path | None 
         current = relative_to(here, ws) if here is not None else None
     placed, loose, counts = _latest(records, {nb.path for nb in notebooks})
     registry = _check_names() if records else {}
+    reviews = peer.latest_reviews(ws) if ws is not None else {}
     titles = {s.folder: s.title for s in STAGES}
     stages: dict[str, StageProgress] = {}
     for nb in notebooks:
         progress = NotebookProgress(nb.stage, nb.path, [
-            _progress_of(ex, nb.path, placed, loose, counts, registry) for ex in nb.exercises],
+            _progress_of(ex, nb.path, placed, loose, counts, registry, reviews)
+            for ex in nb.exercises],
             current=nb.path == current)
         stages.setdefault(nb.stage, StageProgress(
             nb.stage, titles.get(nb.stage, nb.stage), [])).notebooks.append(progress)

@@ -28,6 +28,9 @@ class ExerciseProgress:
     attempts: int = 0
     last_diagnosis: str | None = None
     last_summary: str | None = None
+    reviewed: float = 0.0        # written-answer points a peer gave (autograder.progress.peer)
+    reviewed_of: float = 0.0     # the points of the answers those reviews judged
+    stale_reviews: int = 0       # reviews of answers rewritten since (not counted)
 
     @property
     def done(self) -> bool:
@@ -70,6 +73,18 @@ class NotebookProgress:
         return sum(e.pending for e in self.exercises)
 
     @property
+    def reviewed(self) -> float:
+        return sum(e.reviewed for e in self.exercises)
+
+    @property
+    def reviewed_of(self) -> float:
+        return sum(e.reviewed_of for e in self.exercises)
+
+    @property
+    def stale_reviews(self) -> int:
+        return sum(e.stale_reviews for e in self.exercises)
+
+    @property
     def minutes_total(self) -> int:
         return sum(e.minutes for e in self.exercises)
 
@@ -93,6 +108,9 @@ class StageProgress:
     auto_points = property(lambda self: self._sum("auto_points"))
     written_points = property(lambda self: self._sum("written_points"))
     pending = property(lambda self: self._sum("pending"))
+    reviewed = property(lambda self: self._sum("reviewed"))
+    reviewed_of = property(lambda self: self._sum("reviewed_of"))
+    stale_reviews = property(lambda self: self._sum("stale_reviews"))
     minutes_total = property(lambda self: self._sum("minutes_total"))
     minutes_left = property(lambda self: self._sum("minutes_left"))
 
@@ -116,6 +134,9 @@ class Report:
     auto_points = property(lambda self: self._sum("auto_points"))
     written_points = property(lambda self: self._sum("written_points"))
     pending = property(lambda self: self._sum("pending"))
+    reviewed = property(lambda self: self._sum("reviewed"))
+    reviewed_of = property(lambda self: self._sum("reviewed_of"))
+    stale_reviews = property(lambda self: self._sum("stale_reviews"))
     minutes_total = property(lambda self: self._sum("minutes_total"))
     minutes_left = property(lambda self: self._sum("minutes_left"))
 

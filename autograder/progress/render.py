@@ -45,7 +45,21 @@ def points(part: NotebookProgress | StageProgress | Report) -> str:
     text = f"{part.earned:g}/{part.auto_points:g}"
     if part.written_points:
         text += f" +{part.pending:g}/{part.written_points:g} written"
+    if part.reviewed_of:
+        text += f" (peer {part.reviewed:g}/{part.reviewed_of:g})"
     return text
+
+
+def review_line(report: Report) -> str | None:
+    """One sentence on peer reviews of written answers, or None when there are none."""
+    if not report.reviewed_of and not report.stale_reviews:
+        return None
+    line = (f"Peer review: {report.reviewed:g}/{report.reviewed_of:g} points on the written "
+            "answers a peer has scored")
+    if report.stale_reviews:
+        line += (f"; {report.stale_reviews} review(s) judged an answer you have rewritten since "
+                 "and do not count (export the notebook again for a new review)")
+    return line + "."
 
 
 def _when(t: float) -> str:
@@ -93,6 +107,9 @@ def format_text(report: Report) -> str:
                      f"points {report.earned:g}/{report.auto_points:g} from checks{written}; "
                      f"about {hours(report.minutes_left)} of exercises left (from their time "
                      "boxes; reading takes longer).")
+        reviewed = review_line(report)
+        if reviewed:
+            lines.append(reviewed)
     failing = report.failing()
     if failing:
         lines.append("")
@@ -135,7 +152,7 @@ def format_html(report: Report) -> str:
     """The report as an HTML fragment (a notebook shows this; the command saves a page)."""
     return _templates().get_template("progress.html.j2").render(
         report=report, headline=_headline(report), following=report.next_exercise(),
-        points=points, hours=hours, status_style=STATUS_STYLE,
+        points=points, hours=hours, status_style=STATUS_STYLE, review_line=review_line(report),
         binder_note=BINDER_NOTE if _binder() else None)
 
 

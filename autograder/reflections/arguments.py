@@ -34,12 +34,14 @@ CORE_ARGUMENTS: tuple[Argument, ...] = (
              "Training rewards behaviour that scores well, and many different internal goals "
              "produce the same scores in training, so the goal a system ends up with need not "
              "be the one we intended.",
-             ("cotra_hard", "hubinger_learned_optimization")),
+             ("cotra_hard", "hubinger_learned_optimization", "langosco_goal_misgeneralization",
+              "shah_goal_misgeneralization")),
     Argument("deception",
              "A system that models its own training could behave well while it is watched and "
              "differently once it is not, so good behaviour in tests is weak evidence of good "
              "goals.",
-             ("hubinger_learned_optimization", "cotra_hard")),
+             ("hubinger_learned_optimization", "cotra_hard", "hubinger_sleeper_agents",
+              "greenblatt_alignment_faking")),
     Argument("power_seeking",
              "For most goals, more resources and not being switched off help, so capable "
              "agents with goals we did not intend would tend to seek power, including over us.",

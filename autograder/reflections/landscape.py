@@ -28,13 +28,16 @@ class Agenda:
 AGENDAS: tuple[Agenda, ...] = (
     Agenda("interpretability", "Interpretability",
            "Understand the computations inside trained networks well enough to say what a "
-           "model is doing and why.", ("nanda_landscape",)),
+           "model is doing and why.", ("nanda_landscape", "bricken_monosemanticity",
+                                      "zou_representation_engineering")),
     Agenda("scalable_oversight", "Scalable oversight",
            "Supervise systems on tasks people cannot judge directly; learning from human "
-           "preferences is the first step.", ("christiano_rlhf", "nanda_landscape")),
+           "preferences is the first step.", ("christiano_rlhf", "bai_constitutional_ai",
+                                             "burns_weak_to_strong")),
     Agenda("evaluations", "Evaluations",
            "Measure dangerous capabilities and tendencies of models before and after they are "
-           "deployed, so that decisions can depend on them.", ("nanda_landscape",)),
+           "deployed, so that decisions can depend on them.", ("shevlane_extreme_risks",
+                                                               "kwa_long_tasks")),
     Agenda("eliciting_latent_knowledge", "Eliciting latent knowledge",
            "Get a model to report what it actually knows, even when a false report would "
            "score just as well.", ("christiano_elk",)),
@@ -43,10 +46,15 @@ AGENDAS: tuple[Agenda, ...] = (
            "alignment proposals can be checked.", ("wentworth_natural_abstractions",)),
     Agenda("inner_alignment", "Inner alignment and deception",
            "Understand when training yields a model whose own goal differs from the training "
-           "objective, and how to detect or prevent it.", ("hubinger_learned_optimization",)),
+           "objective, and how to detect or prevent it.", ("hubinger_learned_optimization",
+                                                           "hubinger_sleeper_agents")),
     Agenda("robustness", "Robustness",
            "Make models behave as intended on inputs unlike their training data, including "
-           "inputs chosen to make them fail.", ("nanda_landscape",)),
+           "inputs chosen to make them fail.", ("hendrycks_unsolved", "amodei_concrete_problems")),
+    Agenda("control", "AI control",
+           "Deploy models that might be misaligned so that they cannot cause a catastrophe even "
+           "if they try: monitors, limited permissions, and red-team tests of the protocol.",
+           ("greenblatt_ai_control",)),
 )
 AGENDA_KEYS = tuple(a.key for a in AGENDAS)
 ROLES = ("research lead", "research contributor", "software engineer", "undecided")

@@ -43,6 +43,10 @@ BIG_QUESTIONS: tuple[BigQuestion, ...] = (
     BigQuestion("market_covers_it",
                 "By 2035, commercial incentives alone (making products reliable and "
                 "trustworthy) pay for most of the alignment work that turns out to matter."),
+    BigQuestion("month_tasks_by_2030",
+                "By the end of 2030, some AI system succeeds at least half the time on software "
+                "tasks that take a skilled professional a working month (about 170 hours), "
+                "measured the way METR measures task time horizons (Kwa et al., 2025)."),
 )
 BIG_KEYS = tuple(q.key for q in BIG_QUESTIONS)
 # (earlier, later): anything that happens by the earlier date has happened by the later one.

@@ -58,10 +58,13 @@ _RATIONALES = {
     "market_covers_it": "Companies pay for reliability that customers notice, but the rare, "
                         "high-stakes failures that matter most are exactly the ones markets "
                         "price badly.",
+    "month_tasks_by_2030": "The measured horizon has doubled every few months for six years; "
+                           "I expect the trend to slow as tasks need more reliability, so I "
+                           "put a little under even odds on a month by 2030.",
 }
 _PS = {"tai_by_2040": 0.35, "tai_by_2070": 0.7, "catastrophe_by_2070": 0.06,
        "catastrophe_by_2100": 0.09, "alignment_not_coordination": 0.55,
-       "misaligned_later": 0.4, "market_covers_it": 0.2}
+       "misaligned_later": 0.4, "market_covers_it": 0.2, "month_tasks_by_2030": 0.45}
 REFERENCE_FORECASTS = {k: {"p": _PS[k], "rationale": _RATIONALES[k]} for k in BIG_KEYS}
 
 PERCENT, AS_TEXT = probability_mistakes(
