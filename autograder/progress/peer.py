@@ -210,8 +210,10 @@ def latest_reviews(workspace: str | Path) -> dict[tuple[str, str], dict[str, Any
     for raw in lines:
         try:
             record = json.loads(raw) if raw.strip() else None
-            review = parse_review({"format": FORMAT, "version": VERSION, **record})
-        except (ValueError, TypeError):
+            if not isinstance(record, dict):
+                continue
+            review = parse_review({**record, "format": FORMAT, "version": VERSION})
+        except ValueError:
             continue   # a torn or edited line: skipped, like the check store does
         for gid, item in review["answers"].items():
             out[(review["notebook"], gid)] = {**item, "reviewer": review["reviewer"],
