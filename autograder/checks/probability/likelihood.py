@@ -247,4 +247,5 @@ check_mean_nll = FunctionCheck(
                 "Put a minus sign in front.",
                 variant=lambda p, y: float(np.log(p[np.arange(len(y)), y]).mean())),
     ],
-    hint="-mean(log(probs[np.arange(n), labels])).")
+    hint="Pick each example's probability of its own label, take the log, average, and "
+         "negate: -mean(log(probs[np.arange(n), labels])).")

@@ -466,6 +466,8 @@ def _verify_train(fn, ctx: Context) -> None:
     model, held_out = _tiny_model(), _tiny_held_out()
     steps, kw = TRAIN_HIDDEN if ctx.hidden else (TRAIN_STEPS, TRAIN_KW)
     kw = dict(kw)
+    if ctx.seed != ctx.check.seed:  # check_train(train, seed=...): a run with other batches
+        kw["seed"] = ctx.seed
     label = (f"a tiny model (d_model 8, 1 layer, 2 heads), {steps} steps, "
              + ", ".join(f"{k}={v:g}" for k, v in kw.items()))
     case = Case(label, (model, steps, held_out), kw)
