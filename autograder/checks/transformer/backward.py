@@ -409,23 +409,59 @@ CE_NO_ONEHOT = Mistake(
     example=lambda lg, t, m: _softmax(lg) * (m / m.sum())[..., None])
 
 
+CE_OVERFLOW = Mistake(
+    "softmax overflows for far-apart logits",
+    "Your gradient is right for ordinary logits but contains NaN or infinity when the logits "
+    "of a position are hundreds apart: np.exp(800) overflows to inf, and inf / inf is NaN. "
+    "Trained models do produce such logits.",
+    "Subtract each position's largest logit before np.exp (softmax does not change), as in "
+    "the forward pass.",
+    example=lambda lg, t, m: ((np.exp(lg) / np.exp(lg).sum(-1, keepdims=True))
+                              - np.eye(lg.shape[-1])[t]) * (m / m.sum())[..., None])
+
+
+def _far_apart_logits(rng: np.random.Generator) -> np.ndarray:
+    """(1, 3, 5) logits whose rows span hundreds: exp overflows without the max shift."""
+    base = np.array([[800.0, -500.0, 0.0, 3.0, 799.0],
+                     [-300.0, -1000.0, -310.0, -305.0, -900.0],
+                     [0.5, -0.5, 1.0, 0.0, 2.0]])
+    return (base + rng.normal(size=base.shape) * 0.5)[None]
+
+
 def _verify_ce(fn, ctx: Context) -> None:
     rng = _rng(ctx)
     logits = rng.normal(size=(2, 4, 5))
     targets = rng.integers(0, 5, (2, 4))
     mask = np.array([[0, 1, 1, 0], [0, 0, 1, 1]], dtype=np.float64)
-    case = Case("logits (2, 4, 5), 4 of 8 positions in the mask",
-                (logits.copy(), targets, mask))
-    got = _as_tuple(ctx, ctx.call(fn, case), 1, "dlogits")[0]
-    _grads(ctx, lambda *a: got, case, ["dlogits"], {"logits": logits},
-           lambda logits: np.array(oracles.cross_entropy(logits, targets, mask)), np.ones(()),
-           [CE_OVER_PADDING, CE_MASK_IGNORED, CE_NO_ONEHOT],
-           label="the gradient of the masked cross-entropy is wrong", batch_size=4)
+    far = _far_apart_logits(rng)
+    far_targets = np.array([[1, 2, 4]])  # targets far below the largest logit, too
+    cases = [(Case("logits (2, 4, 5), 4 of 8 positions in the mask",
+                   (logits.copy(), targets, mask)), logits, targets, mask, 4),
+             (Case("logits (1, 3, 5) whose rows span hundreds (e.g. 800 and -500), all "
+                   "positions in the mask", (far.copy(), far_targets, np.ones((1, 3)))),
+              far, far_targets, np.ones((1, 3)), 3)]
+    for i, (case, lg, tg, mk, n) in enumerate(cases):
+        got = _as_tuple(ctx, ctx.call(fn, case), 1, "dlogits")[0]
+        if i > 0:
+            finite = np.shape(got) == lg.shape and bool(np.all(np.isfinite(np.asarray(
+                got, dtype=np.float64))))
+            ctx.require(finite, f"the gradient contains NaN or infinity ({case.label})",
+                        ["the right gradient is finite everywhere: softmax(logits) - "
+                         "onehot(targets), each entry between -1 and 1, over the mask size"],
+                        mistake=CE_OVERFLOW)
+
+        def loss(logits, tg=tg, mk=mk):
+            return np.array(oracles.cross_entropy(logits, tg, mk))
+
+        _grads(ctx, lambda *a, got=got: got, case, ["dlogits"], {"logits": lg}, loss,
+               np.ones(()), [CE_OVER_PADDING, CE_MASK_IGNORED, CE_NO_ONEHOT],
+               label=f"the gradient of the masked cross-entropy is wrong ({case.label})",
+               batch_size=n)
 
 
 check_cross_entropy_backward = CustomCheck(
     "cross_entropy_backward", _verify_ce, reference=_ce_reference,
-    mistakes=[CE_OVER_PADDING, CE_MASK_IGNORED, CE_NO_ONEHOT],
+    mistakes=[CE_OVER_PADDING, CE_MASK_IGNORED, CE_NO_ONEHOT, CE_OVERFLOW],
     hint="dlogits = (softmax(logits) - onehot(targets)) * mask[..., None] / mask.sum(), "
          "with a softmax that subtracts each row's max first.")
 
