@@ -23,7 +23,9 @@ def _forecast_cases(rng):
             Case("20 forecasts of random events",
                  (np.round(truth, 2), (rng.uniform(size=20) < truth).astype(int))),
             Case("certain and right: forecasts [1, 0, 0.5], outcomes [1, 0, 1]",
-                 (np.array([1.0, 0.0, 0.5]), np.array([1, 0, 1])))]
+                 (np.array([1.0, 0.0, 0.5]), np.array([1, 0, 1]))),
+            Case("certain and wrong: forecasts [0.5, 1], outcomes [1, 0] (log score inf)",
+                 (np.array([0.5, 1.0]), np.array([1, 0])))]
 
 
 # ---------------------------------------------------------------------------
