@@ -89,7 +89,7 @@ def _checks_inputs_unchanged(check) -> bool:
 
 
 def test_the_table_has_sections():
-    assert {"00_orientation", "01_linear_algebra", "02_calculus"} <= set(ROWS)
+    assert {"00_orientation", "01_linear_algebra", "02_calculus", "03_probability"} <= set(ROWS)
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -239,7 +239,10 @@ def _temperature_cases(rng):
             Case("1000 underconfident forecasts, temperatures 0.2, 0.4, .., 4.0",
                  (*_overconfident(rng, 1000, 0.4), temps)),
             Case("500 calibrated forecasts, temperatures 0.5, 1, 2",
-                 (*_overconfident(rng, 500, 1.0), np.array([0.5, 1.0, 2.0])))]
+                 (*_overconfident(rng, 500, 1.0), np.array([0.5, 1.0, 2.0]))),
+            Case("8 forecasts of 0.5: every temperature (2, 0.5, 1) ties, so the first",
+                 (np.full(8, 0.5), np.array([1, 0, 1, 1, 0, 0, 1, 0]),
+                  np.array([2.0, 0.5, 1.0])))]
 
 
 check_best_temperature = FunctionCheck(
