@@ -172,6 +172,16 @@ def _compare_numbers(expected, got, rtol, atol, dtype, path) -> Mismatch | None:
             m.details.append("It holds one number: take it out with .item() "
                              "(or index it, e.g. x[0]).")
         return m
+    if dtype is not None and isinstance(got, ndarray) and type(expected) in (float, int):
+        # the exercise promises a Python number; a 0-d array prints like one but is not
+        # (it is mutable, indexes as x[()], and some code treats it as an array)
+        wanted = "a float" if type(expected) is float else "an int"
+        return Mismatch("type", f"{path} is a 0-d NumPy array ({preview(got)}), but {wanted} "
+                        "was expected",
+                        [f"Convert it: return {'float' if wanted == 'a float' else 'int'}(x) "
+                         "or x.item() (a 0-d array comes from reductions with keepdims, "
+                         "np.array(...) of one number, or .squeeze())."],
+                        path, expected, got)
     if not is_number(got):
         return _type_mismatch(expected, got, path, "a number")
     e_kind = "f" if isinstance(expected, float) else _kind(asarray(expected).dtype)

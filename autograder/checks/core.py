@@ -87,18 +87,23 @@ class Check:
 
     # -- what a learner calls -------------------------------------------------
     def __call__(self, submission: Any, *, cases: Iterable[Case] | None = None,
-                 hidden: bool = False) -> None:
-        """Run the check: print one success line, or raise AssertionError explaining."""
+                 hidden: bool = False, seed: int | None = None) -> None:
+        """Run the check: print one success line, or raise AssertionError explaining.
+
+        seed: run on the cases of another seed instead of the check's own (hidden
+        tests: ``check_x(x, seed=1234, hidden=True)``, fresh inputs of the same
+        properties). The check's own seed is left unchanged.
+        """
         __tracebackhide__ = True  # IPython hides this frame from the learner
-        message, outcome = self._evaluate(submission, cases, hidden)
+        message, outcome = self._evaluate(submission, cases, hidden, seed=seed)
         if message is not None:
             raise AssertionError(message)
         print(outcome.summary)
 
     def explain(self, submission: Any, *, cases: Iterable[Case] | None = None,
-                hidden: bool = False) -> str | None:
+                hidden: bool = False, seed: int | None = None) -> str | None:
         """The failure message a learner would see, or None if the submission passes."""
-        return self._evaluate(submission, cases, hidden, notify=False)[0]
+        return self._evaluate(submission, cases, hidden, notify=False, seed=seed)[0]
 
     def show(self, submission: Any, *, cases: Iterable[Case] | None = None) -> None:
         """Print the feedback for `submission` without raising (for demonstrations)."""
@@ -109,9 +114,11 @@ class Check:
     def _run(self, submission: Any, ctx: Context) -> int:
         raise NotImplementedError
 
-    def _evaluate(self, submission, cases, hidden, notify: bool = True):
+    def _evaluate(self, submission, cases, hidden, notify: bool = True,
+                  seed: int | None = None):
         start = time.perf_counter()
-        ctx = Context(self, hidden, None if cases is None else list(cases))
+        ctx = Context(self, hidden, None if cases is None else list(cases),
+                      seed=_valid_seed(self.seed if seed is None else seed))
         failure = None
         n = 0
         with warnings.catch_warnings(), errstate(all="ignore"):
@@ -208,15 +215,17 @@ class Check:
 class Context:
     """The toolkit a check's verification uses; it counts the checks that pass."""
 
-    def __init__(self, check: Check, hidden: bool, cases: list[Case] | None):
+    def __init__(self, check: Check, hidden: bool, cases: list[Case] | None,
+                 seed: int | None = None):
         self.check = check
         self.hidden = hidden
         self.cases = cases
+        self.seed = check.seed if seed is None else seed  # this run's seed (see Check.__call__)
         self.passed = 0
 
     def rng(self, offset: int = 0) -> np.random.Generator:
-        """A generator seeded from the check's seed: the same cases every run."""
-        return np.random.default_rng(self.check.seed + offset)
+        """A generator seeded from this run's seed: the same cases every run."""
+        return np.random.default_rng(self.seed + offset)
 
     def call(self, fn: Callable, case: Case) -> Any:
         """Call the learner's `fn` on `case`, explaining any exception it raises."""
@@ -309,13 +318,14 @@ class FunctionCheck(Check):
         extra = [self.mutation] if self.mutation is not MUTATED_INPUT else []
         return (*self.mistakes, *extra)
 
-    def make_cases(self) -> list[Case]:
+    def make_cases(self, seed: int | None = None) -> list[Case]:
+        """The cases of `seed` (default: the check's own seed)."""
         if callable(self._cases):
-            return list(self._cases(np.random.default_rng(self.seed)))
+            return list(self._cases(np.random.default_rng(self.seed if seed is None else seed)))
         return list(self._cases)
 
     def _run(self, fn: Any, ctx: Context) -> int:
-        cases = ctx.cases if ctx.cases is not None else self.make_cases()
+        cases = ctx.cases if ctx.cases is not None else self.make_cases(ctx.seed)
         word = "hidden check" if ctx.hidden else "check"
         seen: dict[int, _Observed] = {}
         for i, case in enumerate(cases):
@@ -483,6 +493,13 @@ class FunctionCheck(Check):
             elif not bad:
                 agreeing += 1
         return support > 0 or (raised_support > 0 and agreeing >= MIN_AGREEING)
+
+
+def _valid_seed(seed: Any) -> int:
+    """`seed` if it is a non-negative int; a clear error for the test's author otherwise."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative int, not {seed!r}")
+    return int(seed)
 
 
 # Passing cases a variant must reproduce before an exception it shares with the learner

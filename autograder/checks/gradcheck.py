@@ -23,7 +23,7 @@ gradient that is zero everywhere). A check can add its own known mistakes as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,12 +276,55 @@ def diagnose_gradient(analytic, numeric: np.ndarray, batch_size: int | None = No
 
 
 Variants = Iterable[tuple[Mistake, Any]]
+# A composite gradient's tensors in the order the backward pass computes them, each with
+# what a wrong gradient there (while every earlier one is right) points to.
+BackwardOrder = Sequence[tuple[str, str]]
+
+
+def first_wrong_in_order(report: GradReport, order: BackwardOrder
+                         ) -> tuple[TensorReport, str, list[str]] | None:
+    """(the first wrong tensor in `order`, what it points to, the right ones before it).
+
+    Tensors of the report that `order` does not list are ignored; None if every
+    listed tensor is right.
+    """
+    by_name = {t.name: t for t in report.tensors}
+    right: list[str] = []
+    for name, points_to in order:
+        tensor = by_name.get(name)
+        if tensor is None:
+            continue
+        if not tensor.ok:
+            return tensor, points_to, right
+        right.append(name)
+    return None
+
+
+def backward_order_detail(report: GradReport, order: BackwardOrder) -> str:
+    """One sentence: which gradient goes wrong first going back from the loss, and why."""
+    found = first_wrong_in_order(report, order)
+    if found is None:
+        return ""
+    tensor, points_to, right = found
+    if right:
+        before = (f"the {len(right)} computed before it ({_names(right)}) are right, so the "
+                  "mistake is in the step that produces it")
+    else:
+        before = "it is the first one the backward pass computes"
+    return (f"Going backwards from the loss, the first gradient that is wrong is "
+            f"`{tensor.name}` ({before}). That points to {points_to}.")
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(f"`{n}`" for n in names[-3:])
+    return ("..., " if len(names) > 3 else "") + shown
 
 
 def expect_gradients(ctx, loss: Callable[[], float], params: Mapping[str, np.ndarray],
                      grads: Mapping[str, np.ndarray], *, label: str,
                      eps: float = DEFAULT_EPS, tol: float = DEFAULT_TOL,
-                     batch_size: int | None = None, variants: Variants = ()) -> GradReport:
+                     batch_size: int | None = None, variants: Variants = (),
+                     backward_order: BackwardOrder = ()) -> GradReport:
     """Inside a check: fail unless every gradient matches finite differences.
 
     ctx: the check's Context. The failure names the worst parameter and its wrong
@@ -292,6 +335,9 @@ def expect_gradients(ctx, loss: Callable[[], float], params: Mapping[str, np.nda
         the buggy gradients are a dict name -> array, or a function
         numerical_gradients -> dict. When the learner's gradients match every
         array of one of them (and the right gradients do not), that mistake is named.
+    backward_order: for a composite gradient (a block, a whole model), the tensors
+        in the order the backward pass computes them, each with what it points to
+        when it is the first one wrong; the failure then says which one that is.
     """
     if not isinstance(grads, Mapping):
         ctx.fail(label, [f"the gradients should be a dict with the keys "
@@ -311,8 +357,11 @@ def expect_gradients(ctx, loss: Callable[[], float], params: Mapping[str, np.nda
     if mistake is None:
         mistake, detail = diagnose_gradient(grads.get(worst.name), numerics[worst.name],
                                             batch_size)
+    order_detail = backward_order_detail(report, backward_order)
     details = [f"the gradient of `{worst.name}` does not match finite differences "
                f"(relative error tolerance {tol:g}):", *report.__str__().splitlines()]
+    if order_detail:
+        details.insert(0, order_detail)
     if detail:
         details.append(detail)
     ctx.fail(label, details, mistake=mistake,

@@ -1,4 +1,4 @@
-"""Stages 00-02: each check against an independent reference, the notebook's own solution.
+"""Stages 00-04: each check against an independent reference, the notebook's own solution.
 
 The check's oracle is one implementation and the solution notebook's function
 another, written separately (autograder.solutions extracts it). For every function
@@ -24,9 +24,9 @@ import pytest
 from autograder import solutions
 from autograder.checks import FunctionCheck, all_checks, compare
 
-STAGES = ["00", "01", "02"]
+STAGES = ["00", "01", "02", "03", "04"]
 EXERCISES = [ex for ex in solutions.all_function_exercises(stages=STAGES) if ex.tests]
-STAGE_MODULES = ("orientation", "linear_algebra", "calculus")
+STAGE_MODULES = ("orientation", "linear_algebra", "calculus", "probability", "transformer")
 
 
 def _checks_of(exercise, namespace):

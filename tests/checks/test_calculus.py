@@ -1,7 +1,7 @@
-"""Stage 02 checks: promises beyond 'the reference passes and every mistake is named'.
+"""Stage 02 checks: promises beyond 'the solution passes and every mistake is named'.
 
-test_every_check.py already proves that for every check. Here: the checks that take
-several learner objects, the hidden edge cases the notebooks use, the autograd
+test_against_solutions.py and test_every_check.py prove that for every check. Here:
+the checks that take several learner objects, the hidden edge cases the notebooks use, the autograd
 checks on other correct engines (a recursive backward), the diagnosis of a training
 run that diverges without NaN, and determinism.
 """

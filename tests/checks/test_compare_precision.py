@@ -58,3 +58,39 @@ def test_a_failure_never_shows_two_identical_numbers():
 def test_fmt_pair_tells_numbers_apart(a, b):
     x, y = fmt_pair(a, b)
     assert x != y and float(x) == pytest.approx(a, rel=1e-12 if x != y else 1)
+
+
+def test_a_0d_array_where_a_python_number_is_promised_is_a_type_mismatch():
+    m = compare(1.5, np.array(1.5))
+    assert m is not None and m.kind == "type" and "0-d NumPy array" in m.summary
+    assert "float(x)" in " ".join(m.details)
+    assert compare(2, np.array(2)).kind == "type"
+    assert compare(1.5, np.float64(1.5)) is None           # a NumPy scalar is a float
+    assert compare(np.array(1.5), np.array(1.5)) is None   # an array was promised
+    assert compare(1.5, np.array(1.5), dtype=None) is None  # no type policy: values only
+
+
+def _lse_0d(x):
+    m = x.max(axis=-1, keepdims=True)
+    return (m + np.log(np.exp(x - m).sum(axis=-1, keepdims=True))).squeeze(-1)
+
+
+def _ce_0d(p, q):
+    support = p > 0
+    return np.asarray(-(p[support] * np.log(q[support])).sum())
+
+
+def _lm_ce_0d(logits, targets, mask):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    picked = np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
+    return np.asarray(-(picked * mask).sum() / mask.sum())
+
+
+@pytest.mark.parametrize(("check", "fn"), [
+    ("probability.information.check_logsumexp", _lse_0d),
+    ("probability.information.check_cross_entropy", _ce_0d),
+    ("transformer.embeddings.check_cross_entropy", _lm_ce_0d)])
+def test_logsumexp_and_cross_entropy_promise_a_float_not_a_0d_array(check, fn):
+    message = all_checks()[f"autograder.checks.{check}"].explain(fn)
+    assert message is not None and "0-d NumPy array" in message, message

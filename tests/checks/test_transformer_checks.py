@@ -1,6 +1,6 @@
 """Stage 04's checks: their own oracles agree with each other, and they judge fairly.
 
-tests/checks/test_every_check.py already proves that each reference passes and
+tests/checks/test_against_solutions.py already proves that each solution passes and
 each registered mistake gets its diagnosis. These tests cover what that cannot:
 that the vectorised float64 forward used for finite differences equals the loop
 oracle, that statistical checks pass a correct sampler for other seeds, and that
@@ -123,3 +123,49 @@ def test_the_block_check_names_one_wrong_parameter_and_a_missing_one():
 
     message = backward.check_block_backward.explain(forgets)
     assert message is not None and "attn.b_o" in message
+
+
+def test_the_backward_orders_list_every_tensor_once():
+    params = oracles.tiny_gpt_params(np.random.default_rng(0), 5, 4, 4, 2)
+    names = [name for name, _ in backward._model_order(2)]
+    assert sorted(names) == sorted(params) and len(names) == len(set(names))
+    block = [name for name, _ in backward.BLOCK_ORDER]
+    assert sorted(block) == sorted(["x", *oracles.block_params(params, 0)])
+
+
+def _propagated(names_after: list[str], first: str, grads: dict) -> dict:
+    """A mistake at `first` as it spreads: it and every tensor after it in backward order."""
+    start = names_after.index(first)
+    return {k: (g * 1.1 if k in names_after[start:] else g) for k, g in grads.items()}
+
+
+def test_the_whole_model_check_names_the_first_wrong_gradient_in_backward_order():
+    order = [name for name, _ in backward._model_order(2)]
+
+    def attention_bug(tokens, targets, mask, params, config):
+        loss, grads = backward._model_reference(tokens, targets, mask, params, config)
+        return loss, _propagated(order, "blocks.1.attn.b_qkv", grads)
+
+    message = backward.check_gpt_loss_and_grads.explain(attention_bug)
+    assert message is not None
+    flat = " ".join(message.split())
+    assert "the first gradient that is wrong is `blocks.1.attn.b_qkv`" in flat
+    assert "the inside of attention" in flat
+    assert "`blocks.1.attn.W_o`" in flat  # the right ones just before it are listed
+
+
+def test_the_block_check_names_the_first_wrong_gradient_in_backward_order():
+    def residual_bug(dx_out, x, p, n_heads):
+        dx, grads = backward._block_reference(dx_out, x, p, n_heads)
+        return dx * 0.5, grads  # every parameter right, only the input gradient wrong
+
+    flat = " ".join(backward.check_block_backward.explain(residual_bug).split())
+    assert "the first gradient that is wrong is `x`" in flat and "residual path" in flat
+
+    def last_first(dx_out, x, p, n_heads):
+        dx, grads = backward._block_reference(dx_out, x, p, n_heads)
+        grads["mlp.b_out"] = grads["mlp.b_out"] + 1.0
+        return dx, grads
+
+    flat = " ".join(backward.check_block_backward.explain(last_first).split())
+    assert "the first gradient that is wrong is `mlp.b_out` (it is the first one" in flat

@@ -41,13 +41,13 @@ class MultiCheck(CustomCheck):
         return tuple(submission)
 
     def __call__(self, *submission: Any, cases: Iterable[Case] | None = None,
-                 hidden: bool = False) -> None:
+                 hidden: bool = False, seed: int | None = None) -> None:
         __tracebackhide__ = True
-        super().__call__(self._pack(submission), cases=cases, hidden=hidden)
+        super().__call__(self._pack(submission), cases=cases, hidden=hidden, seed=seed)
 
     def explain(self, *submission: Any, cases: Iterable[Case] | None = None,
-                hidden: bool = False) -> str | None:
-        return super().explain(self._pack(submission), cases=cases, hidden=hidden)
+                hidden: bool = False, seed: int | None = None) -> str | None:
+        return super().explain(self._pack(submission), cases=cases, hidden=hidden, seed=seed)
 
     def show(self, *submission: Any, cases: Iterable[Case] | None = None) -> None:
         super().show(self._pack(submission), cases=cases)

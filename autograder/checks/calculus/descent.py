@@ -64,7 +64,9 @@ def _descent_cases(rng):
             Case("a tilted bowl from a random point, lr = 0.1, 5 steps",
                  (_tilted_grad, np.round(rng.normal(0, 2, size=2), 3), 0.1, 5)),
             Case("f(x) = (x - 3)**2 in 1-D from x = 0, lr = 0.2, 4 steps",
-                 (_line_grad, np.array([0.0]), 0.2, 4))]
+                 (_line_grad, np.array([0.0]), 0.2, 4)),
+            Case("0 steps (n_steps >= 0): only row 0, the start (1.5, -2)",
+                 (_bowl_grad, np.array([1.5, -2.0]), 0.05, 0))]
 
 
 def _aliased(grad, x0, lr, n_steps):
@@ -173,7 +175,9 @@ def _momentum_cases(rng):
             Case("a tilted bowl, lr = 0.1, beta = 0.5, 5 steps",
                  (_tilted_grad, np.round(rng.normal(0, 2, size=2), 3), 0.1, 0.5, 5)),
             Case("f(x) = (x - 3)**2 from x = 0, lr = 0.1, beta = 0.8, 4 steps",
-                 (_line_grad, np.array([0.0]), 0.1, 0.8, 4))]
+                 (_line_grad, np.array([0.0]), 0.1, 0.8, 4)),
+            Case("0 steps (n_steps >= 0): only row 0, the start (1.5, -2)",
+                 (_bowl_grad, np.array([1.5, -2.0]), 0.05, 0.9, 0))]
 
 
 def _ema_momentum(grad, x0, lr, beta, n):

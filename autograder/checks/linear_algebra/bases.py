@@ -214,6 +214,8 @@ def _rref_cases():
         Case("a tiny entry above a larger negative one: [[1e-17, 1, 1], [-1, 1, 2]]",
              (np.array([[1e-17, 1.0, 1.0], [-1.0, 1.0, 2.0]]),)),
         Case("the 2x3 zero matrix (rank 0, no pivots)", (np.zeros((2, 3)),)),
+        Case("an integer matrix (integers are allowed; R is float)",
+             (np.array([[2, 4, 1], [3, 7, 2]]),)),
     ]
 
 

@@ -47,6 +47,8 @@ check_rayleigh_quotient = FunctionCheck(
              (np.array([[-3.0, 1.0], [1.0, -2.0]]), np.array([0.5, -1.5]))),
         Case("a symmetric 4x4 matrix and a random vector",
              (symmetric_with_eigenvalues(rng, [3.0, 2.0, 0.5, -1.0]), 4 * rng.normal(size=4))),
+        Case("v = (3, -3), an eigenvector of [[2, 1], [1, 2]]: exactly its eigenvalue 1",
+             (np.array([[2.0, 1.0], [1.0, 2.0]]), np.array([3.0, -3.0]))),
     ],
     mistakes=[
         Mistake("forgot to divide by v . v",

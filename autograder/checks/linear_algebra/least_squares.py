@@ -72,6 +72,8 @@ check_polynomial_design = FunctionCheck(
         Case("x = [1, 2, 3, 4], degree 2", (np.array([1.0, 2.0, 3.0, 4.0]), 2)),
         Case("6 random points, degree 3", (rng.uniform(-2, 2, size=6), 3)),
         Case("x = [0, 0.5, 2], degree 1 (a line)", (np.array([0.0, 0.5, 2.0]), 1)),
+        Case("x = [1.5, -2, 0], degree 0 (only the column of ones)",
+             (np.array([1.5, -2.0, 0.0]), 0)),
     ],
     mistakes=[
         Mistake("highest power first",

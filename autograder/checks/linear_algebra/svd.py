@@ -64,6 +64,8 @@ check_rank_k_approximation = FunctionCheck(
              (with_singular_values(rng, 4, 4, [5.0, 3.0, 1.0, 0.5]), 2)),
         Case("a 6x4 matrix; k=1", (with_singular_values(rng, 6, 4, [4.0, 2.0, 1.0, 0.1]), 1)),
         Case("a 3x5 matrix; k=2", (with_singular_values(rng, 3, 5, [3.0, 1.5, 0.2]), 2)),
+        Case("a 3x2 matrix; k=0 (the zero matrix)",
+             (with_singular_values(rng, 3, 2, [2.0, 1.0]), 0)),
     ],
     reference=_rank_k_reference, rtol=1e-7, atol=1e-9,
     mistakes=[
@@ -96,7 +98,8 @@ check_approximation_error = FunctionCheck(
     [Case("s = [5, 3, 2, 1, 0.5], k = 2", (np.array([5.0, 3.0, 2.0, 1.0, 0.5]), 2)),
      Case("s = [10, 1, 0.1], k = 1", (np.array([10.0, 1.0, 0.1]), 1)),
      Case("s = [4, 3, 2, 1], k = 3", (np.array([4.0, 3.0, 2.0, 1.0]), 3)),
-     Case("s = [7, 2, 2, 1, 1, 0.5], k = 0", (np.array([7.0, 2.0, 2.0, 1.0, 1.0, 0.5]), 0))],
+     Case("s = [7, 2, 2, 1, 1, 0.5], k = 0", (np.array([7.0, 2.0, 2.0, 1.0, 1.0, 0.5]), 0)),
+     Case("s = [3, 2, 1], k = 3 (nothing left out: 0.0)", (np.array([3.0, 2.0, 1.0]), 3))],
     rtol=1e-9, atol=1e-12,
     mistakes=[
         Mistake("forgot the square root",

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core import FunctionCheck
 from ..spec import Case, Mistake
+from .support import HandWrittenCheck
 
 
 def _dot(u, v) -> float:
@@ -90,7 +91,12 @@ def _length_naive(v):
     return float(np.sqrt((v * v).sum()))
 
 
-check_length = FunctionCheck(
+def _length_builtin(v):
+    m = float(np.abs(v).max())
+    return 0.0 if m == 0.0 else m * float(np.linalg.norm(v / m))
+
+
+check_length = HandWrittenCheck(
     "length", _hypot,
     lambda rng: [
         Case("the vector [3, 4]", (np.array([3.0, 4.0]),)),
@@ -103,6 +109,13 @@ check_length = FunctionCheck(
         Case("a vector whose entries are all negative", (np.array([-3.0, -4.0]),)),
     ],
     rtol=1e-9, atol=0.0,
+    forbidden=("linalg.norm",),
+    builtin_mistake=Mistake(
+        "used np.linalg.norm",
+        "Your results are right, but the docstring asks you not to use np.linalg.norm here: "
+        "the exercise is to handle huge and tiny entries yourself.",
+        "Scale by the largest absolute entry, then square, add and take the square root.",
+        example=_length_builtin),
     mistakes=[
         Mistake("squared length",
                 "Your result is the *squared* length, the sum of the squares. The length is "

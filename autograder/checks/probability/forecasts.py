@@ -23,7 +23,9 @@ def _forecast_cases(rng):
             Case("20 forecasts of random events",
                  (np.round(truth, 2), (rng.uniform(size=20) < truth).astype(int))),
             Case("certain and right: forecasts [1, 0, 0.5], outcomes [1, 0, 1]",
-                 (np.array([1.0, 0.0, 0.5]), np.array([1, 0, 1])))]
+                 (np.array([1.0, 0.0, 0.5]), np.array([1, 0, 1]))),
+            Case("certain and wrong: forecasts [0.5, 1], outcomes [1, 0] (log score inf)",
+                 (np.array([0.5, 1.0]), np.array([1, 0])))]
 
 
 # ---------------------------------------------------------------------------
@@ -237,7 +239,10 @@ def _temperature_cases(rng):
             Case("1000 underconfident forecasts, temperatures 0.2, 0.4, .., 4.0",
                  (*_overconfident(rng, 1000, 0.4), temps)),
             Case("500 calibrated forecasts, temperatures 0.5, 1, 2",
-                 (*_overconfident(rng, 500, 1.0), np.array([0.5, 1.0, 2.0])))]
+                 (*_overconfident(rng, 500, 1.0), np.array([0.5, 1.0, 2.0]))),
+            Case("8 forecasts of 0.5: every temperature (2, 0.5, 1) ties, so the first",
+                 (np.full(8, 0.5), np.array([1, 0, 1, 1, 0, 0, 1, 0]),
+                  np.array([2.0, 0.5, 1.0])))]
 
 
 check_best_temperature = FunctionCheck(

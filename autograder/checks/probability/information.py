@@ -89,7 +89,9 @@ def _ce_cases(rng):
                  (np.array([0.7, 0.2, 0.1]), np.array([0.5, 0.3, 0.2]))),
             Case("two random distributions over 5 outcomes", (p, q)),
             Case("p = [0, 0.6, 0.4], q = [0, 0.5, 0.5] (both rule out the first outcome)",
-                 (np.array([0.0, 0.6, 0.4]), np.array([0.0, 0.5, 0.5])))]
+                 (np.array([0.0, 0.6, 0.4]), np.array([0.0, 0.5, 0.5]))),
+            Case("p = [0.5, 0.5, 0], q = [1, 0, 0]: q rules out an outcome p allows (inf)",
+                 (np.array([0.5, 0.5, 0.0]), np.array([1.0, 0.0, 0.0])))]
 
 
 check_cross_entropy = FunctionCheck(

@@ -220,7 +220,9 @@ def _nll_cases(rng):
             Case("6 examples, 4 classes", (probs, rng.integers(0, 4, 6))),
             Case("4 examples, 2 classes",
                  (np.array([[0.9, 0.1], [0.4, 0.6], [0.5, 0.5], [0.2, 0.8]]),
-                  np.array([0, 1, 1, 0])))]
+                  np.array([0, 1, 1, 0]))),
+            Case("a true label given probability 0 (the loss is inf)",
+                 (np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]]), np.array([2, 1])))]
 
 
 check_mean_nll = FunctionCheck(
@@ -247,4 +249,5 @@ check_mean_nll = FunctionCheck(
                 "Put a minus sign in front.",
                 variant=lambda p, y: float(np.log(p[np.arange(len(y)), y]).mean())),
     ],
-    hint="-mean(log(probs[np.arange(n), labels])).")
+    hint="Pick each example's probability of its own label, take the log, average, and "
+         "negate: -mean(log(probs[np.arange(n), labels])).")

@@ -317,6 +317,8 @@ def _hist_cases(rng):
     return [Case("12 samples, bins of widths 0.5, 0.5, 1, 2 (two samples lie beyond the last edge)",
                  (np.array([0.1, 0.2, 0.4, 0.6, 0.7, 0.9, 1.3, 1.5, 2.2, 3.9, 4.5, 7.0]),
                   np.array([0.0, 0.5, 1.0, 2.0, 4.0]))),
+            Case("5 samples on the edges, one equal to the last edge (it is in the last bin)",
+                 (np.array([0.0, 0.5, 1.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0]))),
             Case("200 exponential samples, 6 equal bins on [0, 3]",
                  (rng.exponential(0.5, 200), np.linspace(0.0, 3.0, 7))),
             Case("50 normal samples, 5 unequal bins on [-2, 2] (some outside)",

@@ -81,8 +81,8 @@ def _grads(ctx: Context, fn, case: Case, names: list[str], params: dict, forward
 
 
 def _rng(ctx: Context) -> np.random.Generator:
-    """The check's generator; hidden tests draw other values (another seed)."""
-    return ctx.rng(101 if ctx.hidden else 0)
+    """This run's generator; hidden tests draw other values with ``seed=``."""
+    return ctx.rng()
 
 
 def _named(mistake: Mistake, example) -> Mistake:
@@ -110,9 +110,11 @@ def _verify_linear(fn, ctx: Context) -> None:
 
 LINEAR_TRANSPOSED = _named(GRAD_TRANSPOSED, lambda dy, x, W: (dy @ W.T, dy.T @ x, dy.sum(0)))
 LINEAR_BIAS = _named(GRAD_BIAS_NOT_SUMMED, lambda dy, x, W: (dy @ W.T, x.T @ dy, dy.copy()))
-check_linear_backward = CustomCheck("linear_backward", _verify_linear,
-                                    reference=_linear_reference,
-                                    mistakes=[LINEAR_TRANSPOSED, LINEAR_BIAS])
+check_linear_backward = CustomCheck(
+    "linear_backward", _verify_linear, reference=_linear_reference,
+    mistakes=[LINEAR_TRANSPOSED, LINEAR_BIAS],
+    hint="For y = x @ W + b: dx = dy @ W.T (shape of x), dW = x.T @ dy (shape of W), "
+         "db = dy summed over the batch axis.")
 
 # -- 5.2 GELU -----------------------------------------------------------------------------
 
@@ -154,7 +156,9 @@ def _verify_gelu(fn, ctx: Context) -> None:
 
 check_gelu_backward = CustomCheck(
     "gelu_backward", _verify_gelu, reference=lambda dy, x: dy * _gelu_grad(x),
-    mistakes=[GELU_NO_CHAIN, GELU_NO_CUBIC, GELU_RELU])
+    mistakes=[GELU_NO_CHAIN, GELU_NO_CUBIC, GELU_RELU],
+    hint="Differentiate 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3) by the "
+         "product and chain rules, then multiply by dy entry by entry.")
 
 # -- 5.3 LayerNorm -------------------------------------------------------------------------
 
@@ -215,7 +219,9 @@ def _verify_ln(fn, ctx: Context) -> None:
 
 check_layer_norm_backward = CustomCheck(
     "layer_norm_backward", _verify_ln, reference=_ln_reference,
-    mistakes=[LN_CONSTANT_STATS, LN_NO_VARIANCE_TERM, LN_GAMMA_NOT_SUMMED])
+    mistakes=[LN_CONSTANT_STATS, LN_NO_VARIANCE_TERM, LN_GAMMA_NOT_SUMMED],
+    hint="With x_hat = (x - mean) / std and dxh = dy * g: dx = (dxh - mean(dxh) - x_hat * "
+         "mean(dxh * x_hat)) / std over the last axis; dg and db sum over every other axis.")
 
 # -- 5.4 softmax ---------------------------------------------------------------------------
 
@@ -258,7 +264,9 @@ def _verify_softmax(fn, ctx: Context) -> None:
 
 check_softmax_backward = CustomCheck(
     "softmax_backward", _verify_softmax, reference=_softmax_reference,
-    mistakes=[SOFTMAX_ELEMENTWISE, SOFTMAX_WRONG_AXIS])
+    mistakes=[SOFTMAX_ELEMENTWISE, SOFTMAX_WRONG_AXIS],
+    hint="With p = softmax(s) over the last axis: ds = p * (dp - (dp * p).sum(-1, "
+         "keepdims=True)); every entry of a row depends on the whole row.")
 
 # -- 5.5 one attention head ---------------------------------------------------------------
 
@@ -311,7 +319,9 @@ def _verify_head(fn, ctx: Context) -> None:
 
 check_attention_head_backward = CustomCheck(
     "attention_head_backward", _verify_head, reference=_head_reference,
-    mistakes=[HEAD_NO_SCALE, HEAD_DK_NOT_TRANSPOSED])
+    mistakes=[HEAD_NO_SCALE, HEAD_DK_NOT_TRANSPOSED],
+    hint="Go back through the forward steps in reverse: out = P @ v, P = softmax(S), "
+         "S = q @ k.T / sqrt(d) with the mask; each step's gradient has its input's shape.")
 
 # -- 5.6 embeddings ---------------------------------------------------------------------
 
@@ -366,7 +376,9 @@ def _verify_embedding(fn, ctx: Context) -> None:
 
 check_embedding_backward = CustomCheck(
     "embedding_backward", _verify_embedding, reference=_embedding_reference,
-    mistakes=[EMBED_REPEATS_LOST, EMBED_POS_NOT_SUMMED])
+    mistakes=[EMBED_REPEATS_LOST, EMBED_POS_NOT_SUMMED],
+    hint="Every position adds its gradient to the row of its token (np.add.at handles "
+         "repeated tokens) and to the row of its position, summed over the batch.")
 
 # -- 5.7 the loss -----------------------------------------------------------------------
 
@@ -397,23 +409,61 @@ CE_NO_ONEHOT = Mistake(
     example=lambda lg, t, m: _softmax(lg) * (m / m.sum())[..., None])
 
 
+CE_OVERFLOW = Mistake(
+    "softmax overflows for far-apart logits",
+    "Your gradient is right for ordinary logits but contains NaN or infinity when the logits "
+    "of a position are hundreds apart: np.exp(800) overflows to inf, and inf / inf is NaN. "
+    "Trained models do produce such logits.",
+    "Subtract each position's largest logit before np.exp (softmax does not change), as in "
+    "the forward pass.",
+    example=lambda lg, t, m: ((np.exp(lg) / np.exp(lg).sum(-1, keepdims=True))
+                              - np.eye(lg.shape[-1])[t]) * (m / m.sum())[..., None])
+
+
+def _far_apart_logits(rng: np.random.Generator) -> np.ndarray:
+    """(1, 3, 5) logits whose rows span hundreds: exp overflows without the max shift."""
+    base = np.array([[800.0, -500.0, 0.0, 3.0, 799.0],
+                     [-300.0, -1000.0, -310.0, -305.0, -900.0],
+                     [0.5, -0.5, 1.0, 0.0, 2.0]])
+    return (base + rng.normal(size=base.shape) * 0.5)[None]
+
+
 def _verify_ce(fn, ctx: Context) -> None:
     rng = _rng(ctx)
     logits = rng.normal(size=(2, 4, 5))
     targets = rng.integers(0, 5, (2, 4))
     mask = np.array([[0, 1, 1, 0], [0, 0, 1, 1]], dtype=np.float64)
-    case = Case("logits (2, 4, 5), 4 of 8 positions in the mask",
-                (logits.copy(), targets, mask))
-    got = _as_tuple(ctx, ctx.call(fn, case), 1, "dlogits")[0]
-    _grads(ctx, lambda *a: got, case, ["dlogits"], {"logits": logits},
-           lambda logits: np.array(oracles.cross_entropy(logits, targets, mask)), np.ones(()),
-           [CE_OVER_PADDING, CE_MASK_IGNORED, CE_NO_ONEHOT],
-           label="the gradient of the masked cross-entropy is wrong", batch_size=4)
+    far = _far_apart_logits(rng)
+    far_targets = np.array([[1, 2, 4]])  # targets far below the largest logit, too
+    cases = [(Case("logits (2, 4, 5), 4 of 8 positions in the mask",
+                   (logits.copy(), targets, mask)), logits, targets, mask, 4),
+             (Case("logits (1, 3, 5) whose rows span hundreds (e.g. 800 and -500), all "
+                   "positions in the mask", (far.copy(), far_targets, np.ones((1, 3)))),
+              far, far_targets, np.ones((1, 3)), 3)]
+    for i, (case, lg, tg, mk, n) in enumerate(cases):
+        got = _as_tuple(ctx, ctx.call(fn, case), 1, "dlogits")[0]
+        if i > 0:
+            finite = np.shape(got) == lg.shape and bool(np.all(np.isfinite(np.asarray(
+                got, dtype=np.float64))))
+            ctx.require(finite, f"the gradient contains NaN or infinity ({case.label})",
+                        ["the right gradient is finite everywhere: softmax(logits) - "
+                         "onehot(targets), each entry between -1 and 1, over the mask size"],
+                        mistake=CE_OVERFLOW)
+
+        def loss(logits, tg=tg, mk=mk):
+            return np.array(oracles.cross_entropy(logits, tg, mk))
+
+        _grads(ctx, lambda *a, got=got: got, case, ["dlogits"], {"logits": lg}, loss,
+               np.ones(()), [CE_OVER_PADDING, CE_MASK_IGNORED, CE_NO_ONEHOT],
+               label=f"the gradient of the masked cross-entropy is wrong ({case.label})",
+               batch_size=n)
 
 
 check_cross_entropy_backward = CustomCheck(
     "cross_entropy_backward", _verify_ce, reference=_ce_reference,
-    mistakes=[CE_OVER_PADDING, CE_MASK_IGNORED, CE_NO_ONEHOT])
+    mistakes=[CE_OVER_PADDING, CE_MASK_IGNORED, CE_NO_ONEHOT, CE_OVERFLOW],
+    hint="dlogits = (softmax(logits) - onehot(targets)) * mask[..., None] / mask.sum(), "
+         "with a softmax that subtracts each row's max first.")
 
 # -- 5.8 one block and 5.9 the whole model ------------------------------------------------
 
@@ -578,6 +628,58 @@ BLOCK_RESIDUAL_DROPPED = Mistake(
     example=lambda *a: _block_reference(*a, residual=False))
 
 
+def _block_order(pre: str, next_step: str) -> list[tuple[str, str]]:
+    """A block's parameters in backward order; `next_step` is what feeds its output gradient."""
+    return [
+        (pre + "mlp.b_out", f"the gradient arriving at the block's output ({next_step})"),
+        (pre + "mlp.W_out", "the MLP's output product: dW_out = GELU(h @ W_in + b_in).T @ dy, "
+                            "summed over batch and positions"),
+        (pre + "mlp.b_in", "the backward pass through GELU: the gradient from W_out "
+                           "(dy @ W_out.T) times GELU's derivative at the pre-activation"),
+        (pre + "mlp.W_in", "the MLP's input product: dW_in = LN2(x_mid).T @ (gradient of the "
+                           "pre-activation), summed over batch and positions"),
+        (pre + "ln2.g", "the gradient into LN2's output (d_pre @ W_in.T) or LN2's gain "
+                        "gradient, the sum of dy * x_hat"),
+        (pre + "ln2.b", "LN2's bias gradient, the sum of its output gradient"),
+        (pre + "attn.b_o", "the gradient reaching x_mid, which is the sum of two paths: the "
+                           "output gradient along the residual and LN2's input gradient "
+                           "(a dropped path or LN2's backward for x)"),
+        (pre + "attn.W_o", "the attention's output product: dW_o = (merged heads).T @ dx_mid"),
+        (pre + "attn.b_qkv", "the inside of attention: softmax's backward, the 1/sqrt(d_head) "
+                             "scale, the causal mask, or splitting and merging the heads "
+                             "(q, k and v in the wrong order or the wrong slices)"),
+        (pre + "attn.W_qkv", "the product dW_qkv = LN1(x).T @ dqkv"),
+        (pre + "ln1.g", "the gradient into LN1's output (dqkv @ W_qkv.T) or LN1's gain "
+                        "gradient"),
+        (pre + "ln1.b", "LN1's bias gradient, the sum of its output gradient"),
+    ]
+
+
+BLOCK_ORDER = [*_block_order("", "dx_out, given to your function"),
+               ("x", "the block's input gradient: the residual path from x_mid added to "
+                     "LN1's input gradient (LayerNorm's backward for x)")]
+
+
+def _model_order(n_layers: int) -> list[tuple[str, str]]:
+    """The whole model's parameters in the order its backward pass computes them."""
+    order = [("unembed", "the gradient of the logits (softmax minus one-hot at the target, "
+                         "zero outside the mask, divided by the number of masked positions) "
+                         "or dW_unembed = LN_f(x).T @ dlogits"),
+             ("ln_f.g", "the gradient into the final LayerNorm's output (dlogits @ "
+                        "unembed.T) or its gain gradient"),
+             ("ln_f.b", "the final LayerNorm's bias gradient")]
+    for i in reversed(range(n_layers)):
+        feed = ("the final LayerNorm's input gradient" if i == n_layers - 1 else
+                f"block {i + 1}'s input gradient: the residual path through block {i + 1}")
+        order += _block_order(f"blocks.{i}.", feed)
+    order += [("pos_emb", "the gradient reaching the first block's input (the residual sum "
+                          "through every block), or pos_emb's gradient not summed over the "
+                          "batch"),
+              ("tok_emb", "the embedding's backward: rows of repeated tokens must add up "
+                          "(np.add.at), not overwrite each other")]
+    return order
+
+
 def _verify_block(fn, ctx: Context) -> None:
     rng = _rng(ctx)
     B, T, D, H = 2, 3, 4, 2
@@ -602,7 +704,8 @@ def _verify_block(fn, ctx: Context) -> None:
 
     try:
         expect_gradients(ctx, loss, inputs, {"x": dx, **grads},
-                         label="the block's gradients do not match finite differences")
+                         label="the block's gradients do not match finite differences",
+                         backward_order=BLOCK_ORDER)
     except CheckFailure as failure:
         wrong_dx, wrong = BLOCK_RESIDUAL_DROPPED.example(R.copy(), x.copy(), p, H)
         wrong = {"x": wrong_dx, **wrong}
@@ -617,7 +720,9 @@ def _verify_block(fn, ctx: Context) -> None:
 
 check_block_backward = CustomCheck(
     "block_backward", _verify_block, reference=_block_reference,
-    mistakes=[BLOCK_RESIDUAL_DROPPED])
+    mistakes=[BLOCK_RESIDUAL_DROPPED],
+    hint="Run the block's forward steps backwards: the MLP branch, then the residual add, "
+         "then the attention branch, then the residual add again; test each layer alone first.")
 
 
 RESIDUAL_DROPPED = Mistake(
@@ -664,7 +769,7 @@ def _verify_model(fn, ctx: Context) -> None:
     try:
         expect_gradients(ctx, loss_fn, params, grads,
                          label="the whole model's gradients do not match finite differences",
-                         batch_size=int(mask.sum()))
+                         batch_size=int(mask.sum()), backward_order=_model_order(2))
     except CheckFailure as failure:
         wrong = RESIDUAL_DROPPED.example(*case_for_variants.args)[1]
         if all(np.allclose(wrong[k], np.asarray(grads[k]), rtol=1e-7, atol=1e-10)
@@ -700,4 +805,6 @@ def _sample_agrees(loss_fn, params, grads, rng, per_tensor=4, eps=1e-6, tol=1e-5
 
 check_gpt_loss_and_grads = CustomCheck(
     "gpt_loss_and_grads", _verify_model, reference=_model_reference,
-    mistakes=[RESIDUAL_DROPPED])
+    mistakes=[RESIDUAL_DROPPED],
+    hint="Start at the loss and go backwards: the logits, the final LayerNorm, each block "
+         "from the last to the first (block_backward), then the embeddings.")

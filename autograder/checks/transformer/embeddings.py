@@ -156,7 +156,7 @@ def _nll(logits, targets):
 
 
 check_cross_entropy = FunctionCheck(
-    "cross_entropy", oracles.cross_entropy, _ce_cases, rtol=1e-4, atol=1e-6, dtype=None,
+    "cross_entropy", oracles.cross_entropy, _ce_cases, rtol=1e-4, atol=1e-6, dtype="kind",
     hint='log-probabilities = logits - logsumexp(logits) over the last axis (stable); pick'
          " the target's entry at every (b, t); average -log p over the positions where "
          'mask is 1 (divide by mask.sum()).',

@@ -135,7 +135,7 @@ def cross_entropy(logits, targets, mask):
             log_z = m + math.log(sum(math.exp(r - m) for r in row))
             total += mask[idx] * (log_z - row[int(targets[idx])])
             count += mask[idx]
-    return total / count
+    return float(total / count)
 
 
 def tiny_gpt_params(rng, V, T, D, n_layers, mlp_ratio=4, scale=0.3):
