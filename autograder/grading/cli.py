@@ -98,13 +98,15 @@ def run(args: argparse.Namespace) -> int:
     from .export import export_grades, write_issues
     from .feedback import generate_all
     from .gradebook import GradebookLocked, retry_while_locked
-    from .journal import Journal
+    from .records import cohort_entries
     from .report import build_index, build_report
+    from .settings import UnsupportedSetting, check_settings
 
     try:
         given = getattr(args, "root", None)
         course = Course.open(given if given else find_course_root(None), args.db_url)
         assignment = args.assignment
+        check_settings(course.config)
         notebooks = retry_while_locked(lambda: course.ensure_assignment(assignment, _say),
                                        "reading the assignment", args.db_wait, _say)
         students = [s.strip() for s in args.students.split(",")] if args.students else None
@@ -121,8 +123,9 @@ def run(args: argparse.Namespace) -> int:
                               progress=not args.quiet)
             summary = grade_assignment(course, assignment, options, _say)
         folder = course.reports_dir(assignment)
-        latest = Journal(folder / "journal.jsonl").latest()
-        entries = [latest[s] for s in sorted(latest)]   # the whole cohort, not just this run
+        # the whole cohort as the gradebook has it now (manual grades included)
+        entries, missing = retry_while_locked(lambda: cohort_entries(course, assignment),
+                                              "reading the grades", args.db_wait, _say)
         csv_path = export_grades(course, assignment, folder / "grades.csv", args.db_wait, _say,
                                  entries=entries)
         issues = write_issues(entries, folder / "issues.csv")
@@ -136,9 +139,9 @@ def run(args: argparse.Namespace) -> int:
                                     progress=not args.quiet, wait_seconds=args.db_wait)
         report = None
         if not args.no_report:
-            report = build_report(course, assignment, notebooks)
+            report = build_report(course, assignment, notebooks, (entries, missing))
             build_index(course)
-    except (CourseError, CollectError, FileNotFoundError) as exc:
+    except (CourseError, CollectError, FileNotFoundError, UnsupportedSetting) as exc:
         _say(f"error: {exc}")
         return 1
     except GradebookLocked as exc:
