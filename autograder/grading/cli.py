@@ -129,6 +129,11 @@ def run(args: argparse.Namespace) -> int:
         csv_path = export_grades(course, assignment, folder / "grades.csv", args.db_wait, _say,
                                  entries=entries)
         issues = write_issues(entries, folder / "issues.csv")
+        from .collect import CollectRecord
+        from .lms import write_lms_grades
+
+        record = CollectRecord(course, assignment)
+        lms_files = write_lms_grades(folder, assignment, entries, record.lms, record.names)
         feedback = []
         if not args.no_feedback:
             fresh = set(summary.graded) if summary else {
@@ -148,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         _say(f"error: {exc}")
         return 3
     _print_summary(course, assignment, summary, entries, csv_path, issues, feedback, report)
+    for path in lms_files:
+        print(f"LMS:      {os.path.relpath(path, Path.cwd())}")
     if summary is not None and summary.stopped:
         _say(f"stopped early: {summary.stopped}")
         return 3
