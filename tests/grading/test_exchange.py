@@ -56,7 +56,8 @@ def test_the_exchange_route_from_release_to_fetched_feedback(tmp_path):
     from nbgrader.api import Gradebook  # formgrader's save of a written answer's score
 
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE) as gb:
-        gb.find_grade("why_axis", synthetic.TINY_NOTEBOOK, "tiny", student).manual_score = 1
+        written = gb.find_grade("why_axis", synthetic.TINY_NOTEBOOK, "tiny", student)
+        written.manual_score, written.needs_manual_grade = 1, False
         gb.db.commit()
     assert grade(root, "--feedback-only", workers=1) == 0
 

@@ -27,6 +27,7 @@ def _set_manual(root, student: str, grade_id: str, score: float) -> None:
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "alignment-curriculum") as gb:
         found = gb.find_grade(grade_id, synthetic.TINY_NOTEBOOK, synthetic.TINY_STAGE, student)
         found.manual_score = score
+        found.needs_manual_grade = False
         gb.db.commit()
 
 
