@@ -159,7 +159,8 @@ def _figures(entries: list[dict], stats: list[ExerciseStat], diagnoses: Counter,
 
     if stats:
         fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(stats) + 1.2))
-        labels = [f"{s.number} {s.title[:30]} ({s.attempted} tried)" for s in stats][::-1]
+        labels = [f"{s.number} {s.title[:30]} ({s.passed} of {s.attempted} passed)"
+                  for s in stats][::-1]
         rates = [100 * s.rate for s in stats][::-1]
         colors = ["#c44e52" if r < 100 * TEACH_AGAIN else "#55a868" for r in rates]
         ax.barh(labels, rates, color=colors)
