@@ -82,3 +82,69 @@ def excluded_from_overwriting(config, assignment: str) -> set[str]:
     copy replaces: nbgrader's ``c.Autograde.exclude_overwriting[assignment]``."""
     table = config.get("Autograde", {}).get("exclude_overwriting", {}) or {}
     return {str(name) for name in table.get(assignment, [])}
+
+
+def grader_traits():
+    """The `AutograderGrade` Configurable: the grader's own limits and options as traits,
+    settable in nbgrader_config.py (``c.AutograderGrade.memory = 4096``); a
+    command-line option wins over the config."""
+    from traitlets import Enum, Float, Int
+    from traitlets.config import Configurable
+
+    from .sandbox import Limits
+
+    default = Limits()
+
+    class AutograderGrade(Configurable):
+        """Limits and options of `autograder grade` (a command-line option wins)."""
+
+        timeout = Float(default.notebook_seconds,
+                        help="Seconds for a whole notebook (--timeout).").tag(config=True)
+        cell_timeout = Float(default.cell_seconds,
+                             help="Seconds for one cell, at most; c.Execute.timeout lowers "
+                                  "it (--cell-timeout).").tag(config=True)
+        memory = Int(default.memory_mb,
+                     help="MB of memory per process (--memory).").tag(config=True)
+        processes = Int(default.processes,
+                        help="Processes and threads per notebook (--processes).").tag(
+                            config=True)
+        disk = Int(default.disk_mb, help="MB of private disk, and the largest file "
+                                         "(--disk).").tag(config=True)
+        output = Float(default.output_mb,
+                       help="MB of output kept per cell (--output).").tag(config=True)
+        workers = Int(0, help="Worker processes; 0: one per core (--workers).").tag(
+            config=True)
+        sandbox = Enum(["auto", "require", "off"], "auto",
+                       help="auto: bubblewrap if it works, else a warned fallback; require: "
+                            "refuse to grade without it; off: no isolation (--sandbox)."
+                       ).tag(config=True)
+        db_wait = Float(600.0, help="Seconds to wait for a locked gradebook (--db-wait)."
+                        ).tag(config=True)
+
+    return AutograderGrade
+
+
+#: command-line option (argparse dest) -> trait of AutograderGrade
+OPTION_TRAITS = {"timeout": "timeout", "cell_timeout": "cell_timeout", "memory": "memory",
+                 "processes": "processes", "disk": "disk", "output": "output",
+                 "workers": "workers", "sandbox": "sandbox", "db_wait": "db_wait"}
+
+
+def apply_config(args, config) -> None:
+    """Fill every option left unset on the command line (None) from the config's
+    ``c.AutograderGrade.*``, else the built-in default."""
+    import os
+
+    traits = grader_traits()(config=config)
+    for option, trait in OPTION_TRAITS.items():
+        if getattr(args, option, None) is None:
+            setattr(args, option, getattr(traits, trait))
+    if not args.workers:
+        args.workers = os.cpu_count() or 1
+
+
+def help_all() -> str:
+    """What `autograder grade --help-all` prints after the options."""
+    cls = grader_traits()
+    traits = cls.class_get_help().replace(f"--{cls.__name__}.", f"c.{cls.__name__}.")
+    return traits + "\n\n" + __doc__.split("\n\n", 1)[1]

@@ -97,3 +97,32 @@ def test_exclude_overwriting_keeps_the_students_file_and_clear_output_is_configu
     clear = preparer.preprocessors[0]
     assert type(clear).__name__ == "ClearOutput"
     assert clear.remove_metadata_fields == {"collapsed"}
+
+
+def test_the_graders_limits_are_traits_of_the_config_and_the_command_line_wins():
+    import argparse
+    import os
+
+    from autograder.grading.settings import apply_config, help_all
+
+    config = _config(AutograderGrade={"memory": 4096, "sandbox": "require", "workers": 3})
+    args = argparse.Namespace(timeout=None, cell_timeout=None, memory=None, processes=None,
+                              disk=None, output=None, workers=None, sandbox="off",
+                              db_wait=None)
+    apply_config(args, config)
+    assert (args.memory, args.sandbox, args.workers, args.timeout) == (4096, "off", 3, 600.0)
+    args = argparse.Namespace(**{**vars(args), "workers": None})
+    apply_config(args, _config())
+    assert args.workers == (os.cpu_count() or 1)          # 0 in the config: one per core
+    text = help_all()
+    assert "c.AutograderGrade.memory" in text and "exclude_overwriting" in text
+
+
+def test_grade_help_all_lists_the_config_traits(capsys):
+    from autograder.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["grade", "--help-all"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "--cell-timeout" in out and "c.AutograderGrade.cell_timeout" in out
