@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .grading.cli import add_parser as add_grade_parser
 
     add_grade_parser(sub)
+    from .grading.handout import add_parser as add_handout_parser
+
+    add_handout_parser(sub)
     return parser
 
 

@@ -12,7 +12,9 @@ the order a submission meets them:
     kernel       the kernel manager whose kernel lives in the sandbox
     probe        integrity probes run in the kernel before each test cell
     gradebook    the single writer: nbgrader's grade saving, lock retries
-    journal      which submissions are done, so a run can be resumed
+    records      the grader's table in the gradebook: what was graded, what the run saw;
+                 the cohort as the gradebook has it now (report, CSV, issues, feedback)
+    journal      a log of the grading runs (never read back for results)
     coordinator  the loop that ties these together, with a progress bar
     feedback     per-student HTML with hidden tests removed
     export       nbgrader's grades CSV and the issues list

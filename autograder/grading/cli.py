@@ -37,31 +37,32 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--root", default=argparse.SUPPRESS,
                    help="the course folder (default: found from the current folder)")
     g = p.add_argument_group("where the work runs")
-    g.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    g.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: one per core)")
     g.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="run on a Dask cluster: a scheduler address (tcp://host:8786) or "
                         "'local' for a LocalCluster with --workers workers")
-    g.add_argument("--sandbox", choices=("auto", "require", "off"), default="auto",
+    g.add_argument("--sandbox", choices=("auto", "require", "off"), default=None,
                    help="auto: bubblewrap if it works here, else a warned fallback; "
                         "require: refuse to grade without it; off: no isolation")
     g.add_argument("--no-prestart", action="store_true",
                    help="do not boot the next kernel while a notebook runs")
     lim = p.add_argument_group("limits for each notebook")
     default = Limits()
-    lim.add_argument("--timeout", type=float, default=default.notebook_seconds,
-                     help="seconds for a whole notebook (default %(default)s)")
-    lim.add_argument("--cell-timeout", type=float, default=default.cell_seconds,
+    lim.add_argument("--timeout", type=float, default=None,
+                     help=f"seconds for a whole notebook (default {default.notebook_seconds:g})")
+    lim.add_argument("--cell-timeout", type=float, default=None,
                      help="seconds for one cell (default: nbgrader's Execute.timeout, "
-                          "at most %(default)s)")
-    lim.add_argument("--memory", type=int, default=default.memory_mb,
-                     help="MB of memory per process (default %(default)s)")
-    lim.add_argument("--processes", type=int, default=default.processes,
-                     help="processes and threads (default %(default)s)")
-    lim.add_argument("--disk", type=int, default=default.disk_mb,
-                     help="MB of private disk, and the largest file (default %(default)s)")
-    lim.add_argument("--output", type=float, default=default.output_mb,
-                     help="MB of output kept per cell (default %(default)s)")
+                          f"at most {default.cell_seconds:g})")
+    lim.add_argument("--memory", type=int, default=None,
+                     help=f"MB of memory per process (default {default.memory_mb})")
+    lim.add_argument("--processes", type=int, default=None,
+                     help=f"processes and threads (default {default.processes})")
+    lim.add_argument("--disk", type=int, default=None,
+                     help=f"MB of private disk, and the largest file (default "
+                          f"{default.disk_mb})")
+    lim.add_argument("--output", type=float, default=None,
+                     help=f"MB of output kept per cell (default {default.output_mb:g})")
     io = p.add_argument_group("input and output")
     io.add_argument("--students", default=None,
                     help="only these students, comma-separated")
@@ -74,16 +75,30 @@ def add_parser(sub) -> argparse.ArgumentParser:
     io.add_argument("--db-url", default=None,
                     help="the gradebook (default: sqlite gradebook.db in the course; e.g. "
                          "postgresql://user@host/course for large courses)")
-    io.add_argument("--db-wait", type=float, default=600.0,
-                    help="seconds to wait for a locked gradebook (default %(default)s)")
+    io.add_argument("--db-wait", type=float, default=None,
+                    help="seconds to wait for a locked gradebook (default 600)")
     io.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback")
     io.add_argument("--no-report", action="store_true", help="skip the cohort report")
     io.add_argument("--feedback-only", action="store_true",
                     help="grade nothing: rewrite feedback, grades CSV and report from the "
                          "gradebook (e.g. after manual grading in formgrader)")
     io.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--help-all", action=_HelpAll, nargs=0,
+                   help="also list the settings of nbgrader_config.py this command reads "
+                        "(c.AutograderGrade.*, the limits above) and which nbgrader "
+                        "settings it honours or refuses")
     p.set_defaults(func=run)
     return p
+
+
+class _HelpAll(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .settings import help_all
+
+        parser.print_help()
+        print("\nSettings in nbgrader_config.py (a command-line option wins):\n")
+        print(help_all())
+        parser.exit()
 
 
 def _say(message: str) -> None:
@@ -98,13 +113,16 @@ def run(args: argparse.Namespace) -> int:
     from .export import export_grades, write_issues
     from .feedback import generate_all
     from .gradebook import GradebookLocked, retry_while_locked
-    from .journal import Journal
+    from .records import cohort_entries
     from .report import build_index, build_report
+    from .settings import UnsupportedSetting, apply_config, check_settings
 
     try:
         given = getattr(args, "root", None)
         course = Course.open(given if given else find_course_root(None), args.db_url)
         assignment = args.assignment
+        check_settings(course.config)
+        apply_config(args, course.config)   # options not given: c.AutograderGrade.*
         notebooks = retry_while_locked(lambda: course.ensure_assignment(assignment, _say),
                                        "reading the assignment", args.db_wait, _say)
         students = [s.strip() for s in args.students.split(",")] if args.students else None
@@ -121,11 +139,17 @@ def run(args: argparse.Namespace) -> int:
                               progress=not args.quiet)
             summary = grade_assignment(course, assignment, options, _say)
         folder = course.reports_dir(assignment)
-        latest = Journal(folder / "journal.jsonl").latest()
-        entries = [latest[s] for s in sorted(latest)]   # the whole cohort, not just this run
+        # the whole cohort as the gradebook has it now (manual grades included)
+        entries, missing = retry_while_locked(lambda: cohort_entries(course, assignment),
+                                              "reading the grades", args.db_wait, _say)
         csv_path = export_grades(course, assignment, folder / "grades.csv", args.db_wait, _say,
                                  entries=entries)
         issues = write_issues(entries, folder / "issues.csv")
+        from .collect import CollectRecord
+        from .lms import write_lms_grades
+
+        record = CollectRecord(course, assignment)
+        lms_files = write_lms_grades(folder, assignment, entries, record.lms, record.names)
         feedback = []
         if not args.no_feedback:
             fresh = set(summary.graded) if summary else {
@@ -136,15 +160,17 @@ def run(args: argparse.Namespace) -> int:
                                     progress=not args.quiet, wait_seconds=args.db_wait)
         report = None
         if not args.no_report:
-            report = build_report(course, assignment, notebooks)
+            report = build_report(course, assignment, notebooks, (entries, missing))
             build_index(course)
-    except (CourseError, CollectError, FileNotFoundError) as exc:
+    except (CourseError, CollectError, FileNotFoundError, UnsupportedSetting) as exc:
         _say(f"error: {exc}")
         return 1
     except GradebookLocked as exc:
         _say(f"error: {exc}")
         return 3
     _print_summary(course, assignment, summary, entries, csv_path, issues, feedback, report)
+    for path in lms_files:
+        print(f"LMS:      {os.path.relpath(path, Path.cwd())}")
     if summary is not None and summary.stopped:
         _say(f"stopped early: {summary.stopped}")
         return 3

@@ -160,6 +160,9 @@ class CollectRecord:
         self.names: dict[str, str] = dict(data.get("names", {}))
         self.problems: dict[str, dict[str, str]] = {
             k: dict(v) for k, v in data.get("problems", {}).items()}
+        # student id -> the LMS's own id for them, from the download's names (lms.py)
+        self.lms: dict[str, dict[str, str]] = {
+            k: dict(v) for k, v in data.get("lms", {}).items()}
 
     def assign(self, raw: str) -> str:
         student = unique_id(raw, self.names)
@@ -169,7 +172,8 @@ class CollectRecord:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"names": self.names, "problems": self.problems},
+        tmp.write_text(json.dumps({"names": self.names, "problems": self.problems,
+                                   "lms": self.lms},
                                   ensure_ascii=False, indent=1, sort_keys=True),
                        encoding="utf-8")
         tmp.replace(self.path)
@@ -291,6 +295,11 @@ def _collect_files(course: Course, assignment: str, members, notebooks: list[str
         student = next((k for k, v in record.names.items()
                         if v == unicodedata.normalize("NFC", raw).strip()), None)
         student = student or record.assign(raw)
+        from .lms import lms_id
+
+        found = lms_id(rel)
+        if found:
+            record.lms[student] = found
         mine = problems.setdefault(student, {})
         if opener is None:            # a link or special file: refused, with the reason
             mine[file_id] = f"{rel} {extra}"

@@ -1,10 +1,12 @@
-"""Grade every pending submission of one assignment: prepare, dispatch, save, journal.
+"""Grade every pending submission of one assignment: prepare, dispatch, save.
 
 The coordinator is the only process that touches the gradebook. It keeps a
 small window of jobs in flight (twice the worker slots), so memory stays flat
-for any cohort size and the progress bar's ETA is honest. A submission is
-journaled only after its grades are committed; a run that is killed resumes
-where it stopped.
+for any cohort size and the progress bar's ETA is honest. What was graded, from
+which files, lives in the gradebook (autograder/grading/records.py), written
+with the scores; a run that is killed resumes where it stopped. The journal
+(reports/<stage>/journal.jsonl) is a log of the runs, appended after each
+commit and never read back for results.
 """
 
 from __future__ import annotations
@@ -19,10 +21,17 @@ from pathlib import Path
 
 from .collect import Submission, find_submissions
 from .course import Course
-from .gradebook import GradebookLocked, GradebookWriter, retry_while_locked, shared_engines
+from .gradebook import (
+    GradebookLocked,
+    GradebookWriter,
+    retry_while_locked,
+    shared_engines,
+    solution_stubs,
+)
 from .jobs import FAILED, Job, Result
 from .journal import Journal
 from .prepare import Prepared, Preparer
+from .records import graded_digests
 from .sandbox import Limits, detect, memory_limiter, sweep_stale_slots
 from .tamper import runtime_flags
 
@@ -92,11 +101,12 @@ def make_backend(options: Options):
 
 
 def pending_submissions(course: Course, assignment: str, submissions: list[Submission],
-                        journal: Journal, regrade: bool) -> list[Submission]:
-    """Submissions not graded yet, changed since they were, or whose output is gone."""
+                        done: dict[str, str], regrade: bool) -> list[Submission]:
+    """Submissions not graded yet, changed since they were, or whose output is gone.
+
+    done: student -> checksum of the files last graded (from the gradebook)."""
     if regrade:
         return submissions
-    done = journal.done()
     todo = []
     for sub in submissions:
         graded = done.get(sub.student) == sub.digest
@@ -116,13 +126,18 @@ def _progress(total: int, enabled: bool):
 def grade_assignment(course: Course, assignment: str, options: Options, say=print,
                      backend=None) -> RunSummary:
     """Grade the assignment's pending submissions; return what happened."""
+    from .settings import check_settings
+
     start = time.perf_counter()
     summary = RunSummary(assignment)
+    check_settings(course.config)   # refuse, before any work, what cannot be honoured
     notebooks = retry_while_locked(lambda: course.ensure_assignment(assignment, say),
                                    "reading the assignment", options.db_wait, say)
     journal = Journal(course.reports_dir(assignment) / "journal.jsonl")
     submissions = find_submissions(course, assignment, options.students)
-    todo = pending_submissions(course, assignment, submissions, journal, options.regrade)
+    done = retry_while_locked(lambda: graded_digests(course, assignment),
+                              "reading what is graded", options.db_wait, say)
+    todo = pending_submissions(course, assignment, submissions, done, options.regrade)
     summary.skipped = len(submissions) - len(todo)
     sweep_stale_slots()   # what a killed run left behind
     capability = detect(force_fallback=options.sandbox == "off")
@@ -151,8 +166,9 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
                     if (c.metadata.get("nbgrader") or {}).get("grade")
                     and not c.metadata.nbgrader.get("solution") and c.cell_type == "code"}
              for name, nb in preparer.releases.items()}
+    stubs = {name: solution_stubs(nb) for name, nb in preparer.releases.items()}
     writer = GradebookWriter(course, assignment, notebooks, tests,
-                             wait_seconds=options.db_wait, say=say)
+                             wait_seconds=options.db_wait, say=say, stubs=stubs)
     own_backend = backend is None
     backend = backend or make_backend(options)
     summary.backend = backend.name
@@ -186,8 +202,21 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
         for result in batch.results.values():
             flags += runtime_flags(result.notebook, result.probe)
             events += result.events
+
+        def log() -> dict:
+            return {
+                "graded_at": datetime.datetime.now(datetime.UTC).isoformat(),
+                "seconds": round(sum(r.seconds for r in batch.results.values()), 3),
+                "kernel_wait": round(sum(r.kernel_wait for r in batch.results.values()), 3),
+                "wall_seconds": round(time.perf_counter() - batch.started, 3),
+                "sandbox": sorted({r.sandbox for r in batch.results.values() if r.sandbox}),
+                "events": events,
+                "flags": [{"notebook": f.notebook, "severity": f.severity, "kind": f.kind,
+                           "detail": f.detail} for f in flags],
+            }
+
         try:
-            scores = writer.save(sub, batch.results, flags)
+            scores = writer.save(sub, batch.results, flags, log())
         except GradebookLocked:
             raise
         except Exception as exc:  # noqa: BLE001 - one bad submission never stops the batch
@@ -196,26 +225,15 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
             batch.results = {name: Result(sub.student, assignment, name, FAILED, reason=reason)
                              for name in notebooks}
             try:
-                scores = writer.save(sub, batch.results, flags)
-            except Exception:  # noqa: BLE001 - not journaled: the next run tries again
+                scores = writer.save(sub, batch.results, flags, log())
+            except Exception:  # noqa: BLE001 - not recorded: the next run tries again
                 bar.update(1)
                 return
-        seconds = sum(r.seconds for r in batch.results.values())
-        entry = {
-            "student": sub.student, "assignment": assignment, "digest": sub.digest,
-            "graded_at": datetime.datetime.now(datetime.UTC).isoformat(),
-            "seconds": round(seconds, 3),
-            "kernel_wait": round(sum(r.kernel_wait for r in batch.results.values()), 3),
-            "wall_seconds": round(time.perf_counter() - batch.started, 3),
-            "sandbox": sorted({r.sandbox for r in batch.results.values() if r.sandbox}),
-            "events": events,
-            "flags": [{"notebook": f.notebook, "severity": f.severity, "kind": f.kind,
-                       "detail": f.detail} for f in flags],
-            **scores,
-        }
-        journal.record(entry)
+        entry = {"student": sub.student, "assignment": assignment, "digest": sub.digest,
+                 **log(), **scores}
+        journal.record(entry)   # a log of the run; results are read from the gradebook
         summary.graded.append(sub.student)
-        summary.per_submission.append(seconds)
+        summary.per_submission.append(entry["seconds"])
         bar.update(1)
 
     def fill_window() -> None:

@@ -203,7 +203,30 @@ def _write_student_feedback(course_root: str, db_url: str, assignment: str, stud
         target.write_text(body, encoding="utf-8")
         os.chmod(target, 0o644)
         written.append(str(target))
+    copy_exchange_files(autograded, dest)
     return written
+
+
+#: What `nbgrader release_feedback` reads next to the HTML pages (the submission's time,
+#: and the secret that names the page in the exchange so only its student can fetch it).
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def copy_exchange_files(autograded: Path, dest: Path) -> list[str]:
+    """Copy EXCHANGE_FILES from the autograded submission into its feedback folder, as
+    nbgrader's generate_feedback does; returns the names copied (a link is never
+    followed: those files came from a student)."""
+    import shutil
+
+    copied = []
+    for name in EXCHANGE_FILES:
+        source = autograded / name
+        if source.is_file() and not source.is_symlink():
+            shutil.copyfile(source, dest / name)
+            copied.append(name)
+        elif (dest / name).is_file():
+            (dest / name).unlink()   # left from an earlier submission: no longer true
+    return copied
 
 
 def _share_engines_for_good() -> None:

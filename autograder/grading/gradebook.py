@@ -7,7 +7,10 @@ CheckCellMetadata) and writes nbgrader's autograded/ folder. Notebooks that
 could not run get 0 on every cell, with the reason as nbgrader's automatic
 comment, so a failed re-grade never leaves stale scores behind. Notebooks with
 ``untrusted`` tampering get 0 on their test cells and are marked for manual
-review.
+review. Those last changes and the grader's record of the submission (records.py:
+its checksum, and what the run saw) are one transaction; the record is cleared
+before the submission is graded again, so a kill in between means "grade it
+again", never "graded" with half its scores.
 
 A locked database (formgrader, a sqlite3 shell, another grader) is waited out:
 the whole save is retried until the lock goes away or `wait_seconds` pass.
@@ -120,9 +123,32 @@ def cell_outcomes(nb: nbformat.NotebookNode) -> dict[str, dict]:
     return found
 
 
+def solution_stubs(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """grade_id -> source, for every solution or written-answer cell of a handout."""
+    found = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
+        if meta.get("solution") and meta.get("grade_id"):
+            found[meta["grade_id"]] = cell.source
+    return found
+
+
+def changed_cells(nb: nbformat.NotebookNode, stubs: dict[str, str]) -> dict[str, bool]:
+    """grade_id -> whether the submitted cell differs from the handout's (a cell the
+    student deleted counts as unchanged: nothing was attempted there)."""
+    submitted = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
+        if meta.get("grade_id") in stubs:
+            submitted[meta["grade_id"]] = cell.source
+    return {gid: gid in submitted and submitted[gid].strip() != stub.strip()
+            for gid, stub in stubs.items()}
+
+
 class GradebookWriter:
     def __init__(self, course: Course, assignment: str, notebooks: list[str],
-                 test_cells: dict[str, set[str]], *, wait_seconds: float = 600.0, say=print):
+                 test_cells: dict[str, set[str]], *, wait_seconds: float = 600.0, say=print,
+                 stubs: dict[str, dict[str, str]] | None = None):
         from nbconvert.preprocessors import ClearMetadataPreprocessor
         from nbgrader.preprocessors import (
             AssignLatePenalties,
@@ -136,6 +162,7 @@ class GradebookWriter:
         self.assignment = assignment
         self.notebooks = notebooks
         self.test_cells = test_cells            # notebook -> grade ids of test cells
+        self.stubs = stubs or {}                # notebook -> solution grade id -> handout
         self.wait_seconds = wait_seconds
         self.say = say
         config = course.config
@@ -147,15 +174,18 @@ class GradebookWriter:
                      CheckCellMetadata(config=config)]
 
     def save(self, submission: Submission, results: dict[str, Result],
-             flags: list[Flag]) -> dict:
-        """Commit one submission; return its scores per notebook and cell."""
-        return retry_while_locked(lambda: self._save(submission, results, flags),
+             flags: list[Flag], log: dict | None = None) -> dict:
+        """Commit one submission and its record (`log`: what the run saw, kept in the
+        gradebook with it); return its scores per notebook and cell."""
+        return retry_while_locked(lambda: self._save(submission, results, flags, log or {}),
                                   f"saving {submission.student}'s grades", self.wait_seconds,
                                   self.say)
 
     def _save(self, submission: Submission, results: dict[str, Result],
-              flags: list[Flag]) -> dict:
+              flags: list[Flag], log: dict) -> dict:
         from nbgrader.api import Gradebook
+
+        from .records import mark_pending
 
         student, assignment = submission.student, self.assignment
         timestamp = None
@@ -164,6 +194,8 @@ class GradebookWriter:
                 submission.folder.is_symlink() or stamp.is_symlink()):
             timestamp = self.course.coursedir.get_existing_timestamp(str(submission.folder))
         with Gradebook(self.course.db_url, self.course.course_id) as gb:
+            # a kill from here until the record is committed means "grade it again"
+            mark_pending(gb, self.course.course_id, assignment, student)
             gb.update_or_create_student(student)
             if timestamp is not None:
                 gb.update_or_create_submission(assignment, student, timestamp=timestamp)
@@ -183,10 +215,14 @@ class GradebookWriter:
             shutil.copy(submission.folder / "timestamp.txt", dest / "timestamp.txt")
 
         cells: dict[str, dict] = {}
+        attempted: dict[str, bool] = {}
+        zeroed: dict[str, str] = {}
         for notebook in self.notebooks:
             result = results.get(notebook)
             if result is not None and result.notebook_json is not None:
                 nb = nbformat.reads(result.notebook_json, as_version=4)
+                attempted.update({f"{notebook}/{gid}": changed for gid, changed in
+                                  changed_cells(nb, self.stubs.get(notebook, {})).items()})
                 resources = {"nbgrader": {"notebook": notebook, "assignment": assignment,
                                           "student": student,
                                           "db_url": self.course.db_url}}
@@ -197,34 +233,46 @@ class GradebookWriter:
                               for gid, outcome in cell_outcomes(nb).items()})
             else:
                 reason = result.reason if result is not None else "not graded"
-                self._zero(notebook, student, f"Not graded: {reason}")
+                zeroed[notebook] = f"Not graded: {reason}"
         untrusted = {f.notebook for f in flags if f.severity == UNTRUSTED}
-        for notebook in untrusted:
-            self._hold_for_review(notebook, student)
+        for key, outcome in cells.items():
+            notebook, gid = key.split("/", 1)
+            outcome["auto"] = gid in self.test_cells.get(notebook, set())
+        detail = {**log, "cells": cells, "attempted": attempted,
+                  "notebooks": {name: {"status": r.status if r else FAILED,
+                                       "reason": r.reason if r else "not graded"}
+                                for name in self.notebooks
+                                for r in [results.get(name)]}}
+        self._commit(submission, zeroed, untrusted, detail)
         return self._summary(student, cells, results)
 
-    def _zero(self, notebook: str, student: str, comment: str) -> None:
+    def _commit(self, submission: Submission, zeroed: dict[str, str], untrusted: set[str],
+                detail: dict) -> None:
+        """In one transaction: zero the notebooks that could not run (the reason as
+        nbgrader's automatic comment), hold untrusted notebooks' test cells for manual
+        review, and record the submission as graded."""
         from nbgrader.api import Gradebook
 
-        with Gradebook(self.course.db_url, self.course.course_id) as gb:
-            sub = gb.find_submission_notebook(notebook, self.assignment, student)
-            for grade in sub.grades:
-                grade.auto_score = 0
-                grade.needs_manual_grade = False
-            for note in sub.comments:
-                note.auto_comment = comment
-            gb.db.commit()
+        from .records import stage_record
 
-    def _hold_for_review(self, notebook: str, student: str) -> None:
-        from nbgrader.api import Gradebook
-
-        tests = self.test_cells.get(notebook, set())
+        student = submission.student
         with Gradebook(self.course.db_url, self.course.course_id) as gb:
-            sub = gb.find_submission_notebook(notebook, self.assignment, student)
-            for grade in sub.grades:
-                if grade.name in tests:
+            for notebook, comment in zeroed.items():
+                sub = gb.find_submission_notebook(notebook, self.assignment, student)
+                for grade in sub.grades:
                     grade.auto_score = 0
-                    grade.needs_manual_grade = True
+                    grade.needs_manual_grade = False
+                for note in sub.comments:
+                    note.auto_comment = comment
+            for notebook in untrusted:
+                tests = self.test_cells.get(notebook, set())
+                sub = gb.find_submission_notebook(notebook, self.assignment, student)
+                for grade in sub.grades:
+                    if grade.name in tests:
+                        grade.auto_score = 0
+                        grade.needs_manual_grade = True
+            stage_record(gb, self.course.course_id, self.assignment, student,
+                         submission.digest, str(submission.folder), detail)
             gb.db.commit()
 
     def _summary(self, student: str, cells: dict[str, dict],

@@ -1,11 +1,10 @@
-"""A durable record of which submissions are graded, so a run can be resumed.
+"""A log of the grading runs: one JSON line per graded submission.
 
-One JSON line per graded submission, appended and fsync'ed only after its
-grades are committed to the gradebook. Killed at any moment, the next run
-reads the journal, skips what is recorded (unless the submitted files have
-changed since) and grades the rest: every submission ends up graded exactly
-once, and nothing already graded is lost. A line cut short by the kill is
-ignored.
+Appended and fsync'ed after the submission's grades and record are committed
+to the gradebook. Nothing reads it back for results: what is graded, and
+everything the report needs, lives in the gradebook (records.py). It is kept
+for people (what happened when, on which sandbox, how long it took). A line cut
+short by a kill is ignored by `entries`.
 """
 
 from __future__ import annotations

@@ -144,8 +144,15 @@ class Preparer:
         self.watched = {name: tamper.watched_names(nb) for name, nb in self.releases.items()}
         self.source_files = course.source_files(assignment)
         self.markers = course.hidden_markers()
-        self.preprocessors = [ClearOutput(), DeduplicateIds(), OverwriteKernelspec(),
-                              OverwriteCells(add_missing_cells=True), CheckCellMetadata()]
+        from .settings import excluded_from_overwriting
+
+        self.keep_submitted = excluded_from_overwriting(course.config, assignment)
+        config = course.config   # nbgrader_config.py: settings honoured as by nbgrader
+        overwrite = OverwriteCells(config=config)
+        overwrite.add_missing_cells = True   # a deleted test cell is put back, always
+        self.preprocessors = [ClearOutput(config=config), DeduplicateIds(config=config),
+                              OverwriteKernelspec(config=config), overwrite,
+                              CheckCellMetadata(config=config)]
 
     def sanitize(self, nb: NotebookNode, notebook: str, student: str) -> NotebookNode:
         resources = {"nbgrader": {"notebook": notebook, "assignment": self.assignment,
@@ -166,7 +173,10 @@ class Preparer:
                 continue
             files[name] = data
             total += len(data)
-        files.update(self.source_files)   # as nbgrader does: the instructor's files win
+        # as nbgrader does: the instructor's files win, except those the course lets
+        # students replace (c.Autograde.exclude_overwriting)
+        files.update({name: data for name, data in self.source_files.items()
+                      if name not in self.keep_submitted or name not in files})
         return files
 
     def _problems(self, submission: Submission, prepared: Prepared) -> None:

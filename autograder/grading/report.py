@@ -2,9 +2,15 @@
 
 One page per assignment (``reports/<assignment>/report.html``) and an index
 over every graded assignment (``reports/index.html``). Everything comes from
-the grading journal (scores per cell and the diagnoses the check framework
-named in each failure), so the report never touches the gradebook. Figures
-are embedded in the page, and also saved as PNGs next to it.
+the gradebook as it is now (records.cohort_entries): the scores, manual grades
+from formgrader included, and what the grader recorded with them (the
+diagnoses the check framework named in each failure, which solution cells a
+student changed). For each exercise a student either passed it, attempted it
+and got it wrong, did not attempt it (its solution cells are still the
+handout's), or did not submit it (no submission, the notebook could not be
+graded); only the first two count towards its pass rate, so "what to teach
+again" is never a list of exercises people have not reached yet. Figures are
+embedded in the page, and also saved as PNGs next to it.
 """
 
 from __future__ import annotations
@@ -14,12 +20,12 @@ import html
 import io
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..notebooks import exercises
 from .course import Course
-from .journal import Journal
+from .records import cohort_entries, graded_assignments
 
 TEACH_AGAIN = 0.6   # exercises passed by fewer than this share of the cohort
 
@@ -29,12 +35,20 @@ class ExerciseStat:
     notebook: str
     number: str
     title: str
-    cells: list[str]
+    cells: list[str]                  # "notebook/grade_id" of its test cells
+    solutions: list[str] = field(default_factory=list)   # ... of its solution cells
     passed: int = 0
-    attempted: int = 0
+    wrong: int = 0                    # attempted, and some test failed
+    not_attempted: int = 0            # submitted, solution cells as handed out
+    not_submitted: int = 0            # no submission, or the notebook was not graded
+
+    @property
+    def attempted(self) -> int:
+        return self.passed + self.wrong
 
     @property
     def rate(self) -> float:
+        """Share of the students who attempted it that passed it."""
         return self.passed / self.attempted if self.attempted else 0.0
 
 
@@ -43,24 +57,60 @@ def _fraction(entry: dict) -> float | None:
     return None if not max_score else float(entry.get("score") or 0) / max_score
 
 
+def _solution_cells(release, header: int, cells: list[str], name: str) -> list[str]:
+    """The solution cells between an exercise's header and its last test cell."""
+    from ..notebooks import nbgrader_meta
+
+    last = max(i for i, c in enumerate(release.cells)
+               if f"{name}/{nbgrader_meta(c).get('grade_id')}" in cells)
+    return [f"{name}/{nbgrader_meta(c)['grade_id']}" for c in release.cells[header:last + 1]
+            if nbgrader_meta(c).get("solution") and nbgrader_meta(c).get("grade_id")]
+
+
+def classify(entry: dict | None, stat: ExerciseStat) -> str:
+    """One student's standing on one exercise: "passed", "wrong", "not attempted" or
+    "not submitted" (`entry` None: no submission)."""
+    if entry is None:
+        return "not submitted"
+    if entry.get("notebooks", {}).get(stat.notebook, {}).get("status", "failed") == "failed":
+        return "not submitted"
+    outcomes = [entry.get("cells", {}).get(key) for key in stat.cells]
+    if any(o is None for o in outcomes):
+        return "not submitted"
+    if all(o.get("score") is not None and o["score"] >= o["max_score"] for o in outcomes):
+        return "passed"
+    attempted = entry.get("attempted", {})
+    if stat.solutions and all(key in attempted for key in stat.solutions) and \
+            not any(attempted[key] for key in stat.solutions):
+        return "not attempted"
+    return "wrong"
+
+
 def exercise_stats(course: Course, assignment: str, notebooks: list[str],
-                   entries: list[dict]) -> list[ExerciseStat]:
+                   entries: list[dict], missing: int = 0) -> list[ExerciseStat]:
+    """Per exercise: how many students passed, got it wrong, did not attempt it, did not
+    submit it (`missing`: students of the course with no submission at all)."""
     stats = []
     for name in notebooks:
         release = course.release_notebook(assignment, name)
         for ex in exercises(release):
             cells = [f"{name}/{c.grade_id}" for c in ex.graded if c.kind == "tests"]
             if cells:
-                stats.append(ExerciseStat(name, ex.number, ex.title, cells))
-    for entry in entries:
-        graded = entry.get("cells", {})
-        for stat in stats:
-            outcomes = [graded.get(key) for key in stat.cells]
-            if any(o is None for o in outcomes):
-                continue
-            stat.attempted += 1
-            stat.passed += all(o.get("score") is not None and o["score"] >= o["max_score"]
-                               for o in outcomes)
+                stats.append(ExerciseStat(name, ex.number, ex.title, cells,
+                                          _solution_cells(release, ex.header_index, cells,
+                                                          name)))
+    for stat in stats:
+        stat.not_submitted += missing
+        for entry in entries:
+            standing = classify(entry, stat)
+            if standing == "passed":
+                stat.passed += 1
+            elif standing == "wrong":
+                stat.wrong += 1
+            elif standing == "not attempted":
+                stat.not_attempted += 1
+            else:
+                stat.not_submitted += 1
     return stats
 
 
@@ -109,13 +159,14 @@ def _figures(entries: list[dict], stats: list[ExerciseStat], diagnoses: Counter,
 
     if stats:
         fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(stats) + 1.2))
-        labels = [f"{s.number} {s.title[:38]}" for s in stats][::-1]
+        labels = [f"{s.number} {s.title[:30]} ({s.passed} of {s.attempted} passed)"
+                  for s in stats][::-1]
         rates = [100 * s.rate for s in stats][::-1]
         colors = ["#c44e52" if r < 100 * TEACH_AGAIN else "#55a868" for r in rates]
         ax.barh(labels, rates, color=colors)
         ax.axvline(100 * TEACH_AGAIN, color="grey", linestyle=":")
         ax.set_xlim(0, 100)
-        ax.set_xlabel("students passing every autograded test of the exercise (%)")
+        ax.set_xlabel("of the students who attempted it, % passing every autograded test")
         ax.set_title("Pass rate per exercise (red: below the teach-again line)")
         figures["pass_rates.png"] = _png(fig)
         plt.close(fig)
@@ -148,13 +199,16 @@ STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height
 
 
 def build_report(course: Course, assignment: str, notebooks: list[str],
-                 students: list[str] | None = None) -> Path:
-    """Write reports/<assignment>/report.html (and its PNGs); return its path."""
+                 cohort: tuple[list[dict], list[str]] | None = None) -> Path:
+    """Write reports/<assignment>/report.html (and its PNGs); return its path.
+
+    cohort: (entries, students without a submission), as records.cohort_entries
+    gives them (read from the gradebook when not given)."""
     e = html.escape
     folder = course.reports_dir(assignment)
-    latest = Journal(folder / "journal.jsonl").latest()
-    entries = [latest[s] for s in sorted(latest) if students is None or s in students]
-    stats = exercise_stats(course, assignment, notebooks, entries)
+    folder.mkdir(parents=True, exist_ok=True)
+    entries, missing = cohort if cohort is not None else cohort_entries(course, assignment)
+    stats = exercise_stats(course, assignment, notebooks, entries, len(missing))
     diagnoses = diagnosis_counts(entries)
     figures = _figures(entries, stats, diagnoses, assignment)
     for name, data in figures.items():
@@ -165,7 +219,10 @@ def build_report(course: Course, assignment: str, notebooks: list[str],
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(assignment)}: "
              f"cohort report</title><style>{STYLE}</style></head><body>",
              f"<h1>{e(assignment)}: cohort report</h1>",
-             f"<p>{len(entries)} students graded. "]
+             f"<p>{len(entries)} students graded"
+             + (f"; {len(missing)} more in the gradebook have not submitted this stage "
+                f"({e(', '.join(missing[:12]))}{', ...' if len(missing) > 12 else ''})"
+                if missing else "") + ". "]
     if fractions:
         parts.append(f"Median score {100 * statistics.median(fractions):.0f}%, mean "
                      f"{100 * statistics.mean(fractions):.0f}%. ")
@@ -182,23 +239,32 @@ def build_report(course: Course, assignment: str, notebooks: list[str],
             common = [f"{name} ({n})" for (_, name), n in
                       diagnosis_counts(entries, stat.cells).most_common(3)]
             parts.append(f"<li><b>Exercise {e(stat.number)}: {e(stat.title)}</b>, passed by "
-                         f"{100 * stat.rate:.0f}% ({stat.passed}/{stat.attempted})"
+                         f"{100 * stat.rate:.0f}% of those who attempted it "
+                         f"({stat.passed}/{stat.attempted})"
                          + (f"; most common mistakes: {e(', '.join(common))}" if common else "")
                          + "</li>")
         parts.append("</ul>")
     else:
         parts.append(f"<p>Every exercise was passed by at least {100 * TEACH_AGAIN:.0f}% of "
-                     "the cohort.</p>")
+                     "the students who attempted it.</p>")
+    parts.append("<p><small>Only students who attempted an exercise count here: one whose "
+                 "solution cells are still as handed out did not attempt it, and one with no "
+                 "graded notebook did not submit it (both are in the table below).</small>"
+                 "</p>")
 
     parts.append("<h2>Scores</h2>" + _img(figures, "scores.png"))
     parts.append("<h2>Pass rate per exercise</h2>" + _img(figures, "pass_rates.png"))
     if stats:
-        parts.append("<table><tr><th>exercise</th><th>notebook</th><th>passed</th></tr>")
+        parts.append("<table><tr><th>exercise</th><th>notebook</th><th>passed / attempted"
+                     "</th><th>attempted, wrong</th><th>not attempted</th><th>not submitted"
+                     "</th></tr>")
         for stat in stats:
             cls = " class='bad'" if stat.attempted and stat.rate < TEACH_AGAIN else ""
+            rate = f" ({100 * stat.rate:.0f}%)" if stat.attempted else ""
             parts.append(f"<tr><td>{e(stat.number)} {e(stat.title)}</td><td>"
-                         f"{e(stat.notebook)}</td><td{cls}>{stat.passed}/{stat.attempted} "
-                         f"({100 * stat.rate:.0f}%)</td></tr>")
+                         f"{e(stat.notebook)}</td><td{cls}>{stat.passed}/{stat.attempted}"
+                         f"{rate}</td><td>{stat.wrong}</td><td>{stat.not_attempted}</td>"
+                         f"<td>{stat.not_submitted}</td></tr>")
         parts.append("</table>")
     parts.append("<h2>Most frequent diagnoses</h2>")
     if diagnoses:
@@ -245,8 +311,9 @@ def build_report(course: Course, assignment: str, notebooks: list[str],
         for student, name in sorted(renamed.items()):
             parts.append(f"<tr><td>{e(student)}</td><td>{e(name)}</td></tr>")
         parts.append("</table>")
-    parts.append("<p><small>Files: grades.csv (nbgrader's export), issues.csv, journal.jsonl "
-                 "(the record that makes runs resumable); feedback/&lt;student&gt;/"
+    parts.append("<p><small>Built from the gradebook (manual grades included). Files: "
+                 "grades.csv (nbgrader's export), issues.csv, journal.jsonl (a log of the "
+                 "grading runs); feedback/&lt;student&gt;/"
                  f"{e(assignment)}/ holds each student's HTML feedback.</small></p>")
     parts.append("</body></html>")
     path = folder / "report.html"
@@ -262,13 +329,14 @@ def build_index(course: Course) -> Path | None:
     import matplotlib.pyplot as plt
 
     root = course.root / "reports"
-    assignments = sorted(p.parent.name for p in root.glob("*/journal.jsonl"))
+    assignments = graded_assignments(course)
     if not assignments:
         return None
+    root.mkdir(parents=True, exist_ok=True)
     data = []
     for name in assignments:
-        latest = Journal(root / name / "journal.jsonl").latest()
-        data.append([100 * f for f in (_fraction(x) for x in latest.values()) if f is not None])
+        entries, _ = cohort_entries(course, name)
+        data.append([100 * f for f in (_fraction(x) for x in entries) if f is not None])
     fig, ax = plt.subplots(figsize=(1.3 * len(assignments) + 3, 3.5))
     ax.boxplot(data, showmeans=True)
     ax.set_xticks(range(1, len(assignments) + 1), assignments, rotation=20)

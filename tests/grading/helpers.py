@@ -40,6 +40,17 @@ def scores(root: Path, assignment: str = synthetic.TINY_STAGE) -> dict[str, dict
     return found
 
 
+def records(root: Path, assignment: str = synthetic.TINY_STAGE) -> dict[str, dict]:
+    """student -> the grader's record in the gradebook (digest, times_graded, detail)."""
+    from nbgrader.api import Gradebook
+
+    from autograder.grading.records import read_records
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        found = read_records(gb, "alignment-curriculum", assignment)
+    return {student: record for (_, student), record in found.items()}
+
+
 def journal(root: Path, assignment: str = synthetic.TINY_STAGE) -> list[dict]:
     path = root / "reports" / assignment / "journal.jsonl"
     if not path.exists():
