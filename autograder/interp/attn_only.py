@@ -83,6 +83,7 @@ class AttnOnlyGPT:
         self.params = params if params is not None else init_attn_only_params(config, seed)
         self._cache: tuple | None = None
         self._loss_cache = None
+        self.patterns: list[np.ndarray] = []      # after logits(): each layer's (B, H, T, T)
 
     def logits(self, tokens: np.ndarray) -> np.ndarray:
         """Logits (B, T, V) for token ids (B, T); keeps what backward needs."""
@@ -92,7 +93,7 @@ class AttnOnlyGPT:
             raise ValueError(f"tokens should be (batch, positions <= {c.context}), "
                              f"not {tokens.shape}")
         x = layers.embed_forward(tokens, p["tok_emb"], p["pos_emb"])
-        blocks = []
+        blocks: list[tuple] = []
         for i in range(c.n_layers):
             b = f"blocks.{i}."
             h, ln1 = layers.layer_norm_forward(x, p[b + "ln1.g"], p[b + "ln1.b"])
@@ -100,6 +101,7 @@ class AttnOnlyGPT:
                                                p[b + "attn.W_o"], p[b + "attn.b_o"], c.n_heads)
             x = x + a
             blocks.append((ln1, attn))
+        self.patterns = [attn[4] for _, attn in blocks]
         h, lnf = layers.layer_norm_forward(x, p["ln_f.g"], p["ln_f.b"])
         self._cache = (tokens, blocks, lnf, h)
         return layers.linear_forward(h, p["unembed"], None)
@@ -152,6 +154,24 @@ def repeated_tokens(batch: int, half: int, pool: np.ndarray,
     """(batch, 2 * half) token ids: `half` tokens drawn uniformly from pool, then the same again."""
     first = np.asarray(pool)[rng.integers(0, len(pool), size=(batch, half))]
     return np.concatenate([first, first], axis=1)
+
+
+def repeats_at_random_places(batch: int, length: int, pool: np.ndarray,
+                             rng: np.random.Generator) -> np.ndarray:
+    """(batch, length) random tokens from pool, each row holding one segment seen twice.
+
+    The segment's length (4 .. length // 2) and where its two copies start are random
+    per row, so the only way to predict the second copy is to find the first by its
+    content: a fixed distance between copies would teach a positional shortcut instead.
+    """
+    pool = np.asarray(pool)
+    out = pool[rng.integers(0, len(pool), size=(batch, length))]
+    for row in out:
+        n = int(rng.integers(4, length // 2 + 1))
+        first = int(rng.integers(0, length - 2 * n + 1))
+        second = int(rng.integers(first + n, length - n + 1))
+        row[second:second + n] = row[first:first + n]
+    return out
 
 
 def per_token_loss(logits: np.ndarray, tokens: np.ndarray) -> np.ndarray:
@@ -214,7 +234,11 @@ def train(recipe: Recipe = RECIPE, progress: bool = True) -> Run:
     rep = repeated_tokens(recipe.rep_batch, recipe.rep_half, pool,
                           np.random.default_rng(recipe.seed + 2))
     tr = textgpt.Recipe(warmup=recipe.warmup, peak_lr=recipe.peak_lr)
-    snapshots, eval_steps, first, second, curve = {}, [], [], [], []
+    snapshots: dict[int, dict[str, np.ndarray]] = {}
+    eval_steps: list[int] = []
+    first: list[float] = []
+    second: list[float] = []
+    curve: list[float] = []
     seconds = 0.0
     for step in range(recipe.steps + 1):
         if step in recipe.snapshots:
@@ -232,8 +256,8 @@ def train(recipe: Recipe = RECIPE, progress: bool = True) -> Run:
         x, y = textgpt.random_windows(ids, recipe.batch_size, recipe.context, rng)
         n_rep = int(round(recipe.rep_fraction * recipe.batch_size))
         if n_rep:
-            seq = repeated_tokens(n_rep, (recipe.context + 2) // 2, pool, rng)
-            x[:n_rep], y[:n_rep] = seq[:, :recipe.context], seq[:, 1:recipe.context + 1]
+            seq = repeats_at_random_places(n_rep, recipe.context + 1, pool, rng)
+            x[:n_rep], y[:n_rep] = seq[:, :-1], seq[:, 1:]
         start = time.perf_counter()
         opt.lr = textgpt.lr_at(step, recipe.steps, tr)
         curve.append(model.loss(x, y))
@@ -256,7 +280,7 @@ def save(path: str | Path, run: Run) -> None:
                   rep_tokens=run.rep_tokens.astype(np.int16),
                   train_loss=run.train_loss.astype(np.float32),
                   train_seconds=np.array(run.train_seconds))
-    np.savez_compressed(path, **arrays)
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
 def load(path: str | Path = PATH) -> Run:
@@ -266,7 +290,7 @@ def load(path: str | Path = PATH) -> Run:
         raise FileNotFoundError(f"{path} is missing: run `python -m autograder.interp.attn_only`"
                                 " to make it (a few minutes)")
     with np.load(path, allow_pickle=False) as data:
-        config = GPTConfig(**{k[len("config."):]: int(data[k]) for k in data.files
+        config = GPTConfig(**{k[len("config."):]: int(data[k]) for k in data.files  # type: ignore[arg-type]
                               if k.startswith("config.")})
         params = {k[len("param."):]: data[k].astype(np.float32) for k in data.files
                   if k.startswith("param.")}
