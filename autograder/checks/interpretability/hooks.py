@@ -152,14 +152,14 @@ def _expect_acts(ctx: Context, expected: dict, got, case: Case, what: str) -> No
                 [f"got {type(got).__name__}"])
     missing = [k for k in expected if k not in got]
     extra = [k for k in got if k not in expected]
+    details = ([f"missing: {missing}"] if missing else []) + \
+        ([f"not expected: {extra}"] if extra else []) + [f"case: {case.label}"]
     ctx.require(not missing and not extra, f"{what} should hold exactly the hook names of "
-                "this pass", [f"missing: {missing}" if missing else "",
-                              f"not expected: {extra}" if extra else "",
-                              f"case: {case.label}"],
+                "this pass", details,
                 hint="The names are the prefix followed by attn.hook_q, ... (see the table "
                      "above the exercise); store every one, after its hook ran.")
     for name, value in expected.items():
-        ctx.expect(value, got[name], label=f"{what}[{name!r}]", case=case)
+        ctx.expect(value, got[name], label=f"{what}[{name!r}] (case: {case.label})", case=case)
 
 
 def _verify_hooked_attention(fn, ctx: Context) -> None:
@@ -189,7 +189,8 @@ def _verify_hooked_attention(fn, ctx: Context) -> None:
         out, acts = got
         exp_out, exp_acts = _hooked_attention_reference(*case.args)
         _expect_acts(ctx, exp_acts, acts, case, "the cache")
-        ctx.expect(exp_out, out, label="the attention output (B, T, D)", case=case)
+        ctx.expect(exp_out, out, label=f"the attention output (B, T, D) (case: {case.label})",
+                   case=case)
 
 
 check_hooked_attention = CustomCheck(
@@ -240,7 +241,8 @@ def _verify_hooked_forward(fn, ctx: Context) -> None:
         logits, acts = got
         exp_logits, exp_acts = _hooked_forward_reference(*case.args)
         _expect_acts(ctx, exp_acts, acts, case, "the cache")
-        ctx.expect(exp_logits, logits, label="the logits (B, T, V)", case=case)
+        ctx.expect(exp_logits, logits, label=f"the logits (B, T, V) (case: {case.label})",
+                   case=case)
 
 
 check_hooked_forward = CustomCheck(
