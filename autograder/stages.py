@@ -1,4 +1,4 @@
-"""The six stages of the curriculum: their folders, titles, goals and rough hours.
+"""The stages of the curriculum: their folders, titles, goals and rough hours.
 
 `hours` is the planning estimate a learner sees in stage 00 and in README: the
 exercises' time boxes plus reading (the notebooks' text, and stage 05's
@@ -39,6 +39,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("05_alignment_reflections", "Alignment reading reflections", 41,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
+    Stage("06_interpretability", "Interpretability", 4,
+          "hook your own model, replicate induction heads, attribute logits, patch "
+          "activations, probe the residual stream and ablate with care"),
 )
 
 STAGE_FOLDERS = tuple(s.folder for s in STAGES)

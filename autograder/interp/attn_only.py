@@ -1,0 +1,347 @@
+"""A 2-layer attention-only transformer on the Python corpus: the model of notebook 06/02.
+
+    model = AttnOnlyGPT(config, seed=0)          # GPT without MLPs: x += attn(LN1(x)) per block
+    loss = model.loss(x, y); grads = model.backward()
+    run = load()                                  # the shipped model, snapshots, curves
+    python -m autograder.interp.attn_only         # retrain it and overwrite the file
+
+Elhage et al. (2021) study attention-only transformers because, without MLPs,
+every path through the model is a product of a few matrices; Olsson et al.
+(2022) watch induction heads form in them during training. This module trains
+one on the stage-04 corpus with the stage-04 recipe's tokenizer (the merges of
+autograder.gpt.textgpt's checkpoint, so nothing is encoded again), the
+package's layers and AdamW. Parameter names are autograder.gpt.model's, minus
+the blocks' ln2.* and mlp.*, so autograder.interp.hooked runs it.
+
+Beside each batch of text windows, a training step sees a batch of rows of
+random common tokens in which one segment, of random length, appears twice at
+a random distance (``repeats_at_random_places``). On plain text alone, with
+this budget (a few million tokens), no induction head formed: the loss on the
+second copy of repeated tokens stayed within 0.1 nats of the first's for
+1,500 steps at context 64 and 500 steps at context 256. Repeats at a *fixed*
+distance taught a positional shortcut instead (copy from exactly that far back),
+which fails at any other distance.
+
+The file ``main`` writes keeps the final parameters and a few training-time snapshots
+(float16, to stay small), and curves measured every ``eval_every`` steps during
+training: the training loss on text, and the loss on repeated random tokens in
+the first and the second half of each sequence (the in-context learning that
+induction heads make possible).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from autograder.gpt import layers, textgpt
+from autograder.gpt.model import GPTConfig, init_params
+from autograder.gpt.optim import AdamW
+
+PATH = Path(__file__).resolve().parent / "trained" / "attn_only.npz"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that determines the training run (no run of it is shipped yet: see
+    docs/interpretability.md for what was measured)."""
+
+    context: int = 64
+    d_model: int = 64
+    n_heads: int = 4
+    n_layers: int = 2
+    batch_size: int = 16
+    steps: int = 3000
+    peak_lr: float = 1e-3
+    warmup: int = 100
+    weight_decay: float = 0.01
+    seed: int = 0
+    eval_every: int = 25
+    snapshots: tuple[int, ...] = (0, 500, 1000, 1500, 2000, 3000)
+    rep_half: int = 25              # repeated random tokens: two copies of rep_half tokens
+    rep_batch: int = 32
+    rep_fraction: float = 0.0       # share of each batch's rows that are repeated random tokens
+    rep_rows: int = 32              # an extra batch of this many rows of repeated segments...
+    rep_length: int = 33            # ...each this long, trained beside the text batch
+    rep_weight: float = 0.8         # the loss is (1 - rep_weight) text + rep_weight repeats
+
+    def config(self, vocab_size: int = 512) -> GPTConfig:
+        return GPTConfig(vocab_size=vocab_size, context=self.context, d_model=self.d_model,
+                         n_heads=self.n_heads, n_layers=self.n_layers)
+
+
+RECIPE = Recipe()
+
+
+def init_attn_only_params(config: GPTConfig, seed: int = 0) -> dict[str, np.ndarray]:
+    """GPT-2's initialisation (autograder.gpt.model) without the blocks' ln2 and MLP."""
+    p = init_params(config, seed)
+    return {k: v for k, v in p.items() if ".ln2." not in k and ".mlp." not in k}
+
+
+class AttnOnlyGPT:
+    """Token + position embedding, n_layers blocks x += attn(LN1(x)), final LN, unembedding.
+
+    params: {name: float32 array}, the names of autograder.gpt.model without MLPs.
+    """
+
+    def __init__(self, config: GPTConfig, seed: int = 0,
+                 params: dict[str, np.ndarray] | None = None):
+        self.config = config
+        self.params = params if params is not None else init_attn_only_params(config, seed)
+        self._cache: tuple | None = None
+        self._loss_cache = None
+        self.patterns: list[np.ndarray] = []      # after logits(): each layer's (B, H, T, T)
+
+    def logits(self, tokens: np.ndarray) -> np.ndarray:
+        """Logits (B, T, V) for token ids (B, T); keeps what backward needs."""
+        c, p = self.config, self.params
+        tokens = np.asarray(tokens)
+        if tokens.ndim != 2 or tokens.shape[1] > c.context:
+            raise ValueError(f"tokens should be (batch, positions <= {c.context}), "
+                             f"not {tokens.shape}")
+        x = layers.embed_forward(tokens, p["tok_emb"], p["pos_emb"])
+        blocks: list[tuple] = []
+        for i in range(c.n_layers):
+            b = f"blocks.{i}."
+            h, ln1 = layers.layer_norm_forward(x, p[b + "ln1.g"], p[b + "ln1.b"])
+            a, attn = layers.attention_forward(h, p[b + "attn.W_qkv"], p[b + "attn.b_qkv"],
+                                               p[b + "attn.W_o"], p[b + "attn.b_o"], c.n_heads)
+            x = x + a
+            blocks.append((ln1, attn))
+        self.patterns = [attn[4] for _, attn in blocks]
+        h, lnf = layers.layer_norm_forward(x, p["ln_f.g"], p["ln_f.b"])
+        self._cache = (tokens, blocks, lnf, h)
+        return layers.linear_forward(h, p["unembed"], None)
+
+    def loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+        """Mean next-token cross-entropy over every position (nats)."""
+        logits = self.logits(inputs)
+        mask = np.ones(targets.shape, logits.dtype)
+        loss, self._loss_cache = layers.cross_entropy_forward(logits, targets, mask)
+        return loss
+
+    def backward(self) -> dict[str, np.ndarray]:
+        """Gradients of the last loss with respect to every parameter."""
+        if self._cache is None or self._loss_cache is None:
+            raise RuntimeError("call loss(...) before backward()")
+        p = self.params
+        tokens, blocks, lnf, h = self._cache
+        g: dict[str, np.ndarray] = {}
+        dlogits = layers.cross_entropy_backward(self._loss_cache)
+        dh, g["unembed"], _ = layers.linear_backward(dlogits, h, p["unembed"])
+        dx, g["ln_f.g"], g["ln_f.b"] = layers.layer_norm_backward(dh, p["ln_f.g"], lnf)
+        for i in reversed(range(self.config.n_layers)):
+            b = f"blocks.{i}."
+            ln1, attn = blocks[i]
+            dh1, (dW, db, dWo, dbo) = layers.attention_backward(
+                dx, p[b + "attn.W_qkv"], p[b + "attn.W_o"], attn)
+            g[b + "attn.W_qkv"], g[b + "attn.b_qkv"] = dW, db
+            g[b + "attn.W_o"], g[b + "attn.b_o"] = dWo, dbo
+            dln, g[b + "ln1.g"], g[b + "ln1.b"] = layers.layer_norm_backward(
+                dh1, p[b + "ln1.g"], ln1)
+            dx = dx + dln
+        g["tok_emb"] = np.zeros_like(p["tok_emb"])
+        g["pos_emb"] = np.zeros_like(p["pos_emb"])
+        layers.embed_backward(tokens, dx, g["tok_emb"], g["pos_emb"])
+        return {name: g[name] for name in p}
+
+
+def common_tokens(ids: np.ndarray, min_count: int = 100) -> np.ndarray:
+    """The ids that occur at least min_count times in the token stream ids, sorted.
+
+    Repeated-token tests draw from these: a token the model never saw in training
+    (most of the 256 single bytes never occur in ASCII Python) is predicted badly
+    for reasons that have nothing to do with in-context learning.
+    """
+    return np.flatnonzero(np.bincount(np.asarray(ids), minlength=1) >= min_count)
+
+
+def repeated_tokens(batch: int, half: int, pool: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray:
+    """(batch, 2 * half) token ids: `half` tokens drawn uniformly from pool, then the same again."""
+    first = np.asarray(pool)[rng.integers(0, len(pool), size=(batch, half))]
+    return np.concatenate([first, first], axis=1)
+
+
+def repeats_at_random_places(batch: int, length: int, pool: np.ndarray,
+                             rng: np.random.Generator) -> np.ndarray:
+    """(batch, length) random tokens from pool, each row holding one segment seen twice.
+
+    The segment's length (4 .. length // 2) and where its two copies start are random
+    per row, so the only way to predict the second copy is to find the first by its
+    content: a fixed distance between copies would teach a positional shortcut instead.
+    """
+    pool = np.asarray(pool)
+    out = pool[rng.integers(0, len(pool), size=(batch, length))]
+    for row in out:
+        n = int(rng.integers(4, length // 2 + 1))
+        first = int(rng.integers(0, length - 2 * n + 1))
+        second = int(rng.integers(first + n, length - n + 1))
+        row[second:second + n] = row[first:first + n]
+    return out
+
+
+def per_token_loss(logits: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """Next-token cross-entropy at each position: logits (B, T, V), tokens (B, T) -> (B, T-1).
+
+    Entry [b, t] is -log p(tokens[b, t+1] | tokens[b, :t+1]).
+    """
+    z = np.asarray(logits[:, :-1], dtype=np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(logp, tokens[:, 1:, None], axis=-1)[..., 0]
+
+
+def repeated_halves_loss(model: AttnOnlyGPT, tokens: np.ndarray) -> tuple[float, float]:
+    """Mean loss on the first half's predictions and on the second half's, of repeated tokens.
+
+    tokens: (B, 2 * half). First half: predicting tokens 1 .. half-1; second half:
+    predicting tokens half+1 .. 2*half-1 (the first token of the copy is left out:
+    nothing before it says which copy starts).
+    """
+    half = tokens.shape[1] // 2
+    losses = per_token_loss(model.logits(tokens), tokens)          # (B, 2 half - 1)
+    return float(losses[:, :half - 1].mean()), float(losses[:, half:].mean())
+
+
+@dataclass
+class Run:
+    """The shipped model and what was measured while it trained."""
+
+    config: GPTConfig
+    params: dict[str, np.ndarray]
+    snapshots: dict[int, dict[str, np.ndarray]]   # training step -> params before that step
+    eval_steps: np.ndarray                        # (n,) steps at which the curves were measured
+    rep_first: np.ndarray                         # (n,) loss, first half of repeated tokens
+    rep_second: np.ndarray                        # (n,) loss, second half
+    rep_tokens: np.ndarray                        # (rep_batch, 2 rep_half) the tokens measured
+    train_loss: np.ndarray                        # (steps,) training loss at each step
+    train_seconds: float
+    merges: list[tuple[int, int]]
+
+    def model(self, step: int | None = None) -> AttnOnlyGPT:
+        """The final model, or the snapshot taken at `step`."""
+        params = self.params if step is None else self.snapshots[step]
+        return AttnOnlyGPT(self.config, params={k: v.copy() for k, v in params.items()})
+
+
+def train(recipe: Recipe = RECIPE, progress: bool = True) -> Run:
+    """Train the model from scratch (minutes): see the module docstring."""
+    from autograder.gpt.threads import set_blas_threads
+
+    set_blas_threads(1)
+    source = textgpt.load_checkpoint()
+    ids = source.train_ids
+    config = recipe.config(source.config.vocab_size)
+    model = AttnOnlyGPT(config, seed=recipe.seed)
+    opt = AdamW(model.params, lr=recipe.peak_lr, weight_decay=recipe.weight_decay,
+                betas=(0.9, 0.99))
+    rng = np.random.default_rng(recipe.seed + 1)
+    pool = common_tokens(ids)
+    rep = repeated_tokens(recipe.rep_batch, recipe.rep_half, pool,
+                          np.random.default_rng(recipe.seed + 2))
+    tr = textgpt.Recipe(warmup=recipe.warmup, peak_lr=recipe.peak_lr)
+    snapshots: dict[int, dict[str, np.ndarray]] = {}
+    eval_steps: list[int] = []
+    first: list[float] = []
+    second: list[float] = []
+    curve: list[float] = []
+    seconds = 0.0
+    for step in range(recipe.steps + 1):
+        if step in recipe.snapshots:
+            snapshots[step] = {k: v.copy() for k, v in model.params.items()}
+        if step % recipe.eval_every == 0 or step == recipe.steps:
+            f, s = repeated_halves_loss(model, rep)
+            eval_steps.append(step)
+            first.append(f)
+            second.append(s)
+            if progress and step % 100 == 0:
+                print(f"step {step}: train loss {curve[-1] if curve else float('nan'):.3f}, "
+                      f"repeated tokens {f:.2f} -> {s:.2f} ({seconds:.0f} s)", flush=True)
+        if step == recipe.steps:
+            break
+        x, y = textgpt.random_windows(ids, recipe.batch_size, recipe.context, rng)
+        n_rep = int(round(recipe.rep_fraction * recipe.batch_size))
+        if n_rep:
+            seq = repeats_at_random_places(n_rep, recipe.context + 1, pool, rng)
+            x[:n_rep], y[:n_rep] = seq[:, :-1], seq[:, 1:]
+        start = time.perf_counter()
+        opt.lr = textgpt.lr_at(step, recipe.steps, tr)
+        curve.append(model.loss(x, y))
+        grads = model.backward()
+        if recipe.rep_rows:        # a weighted mean of the two batches' losses
+            seq = repeats_at_random_places(recipe.rep_rows, recipe.rep_length, pool, rng)
+            model.loss(seq[:, :-1], seq[:, 1:])
+            w = recipe.rep_weight
+            for name, g in model.backward().items():
+                grads[name] = (1.0 - w) * grads[name] + w * g
+        opt.step(grads)
+        seconds += time.perf_counter() - start
+    return Run(config, model.params, snapshots, np.asarray(eval_steps), np.asarray(first),
+               np.asarray(second), rep, np.asarray(curve), seconds, source.merges)
+
+
+def save(path: str | Path, run: Run) -> None:
+    """Write a Run to a compressed .npz (parameters as float16; no pickle)."""
+    arrays: dict[str, np.ndarray] = {
+        f"config.{k}": np.array(getattr(run.config, k))
+        for k in ("vocab_size", "context", "d_model", "n_heads", "n_layers")}
+    arrays.update({f"param.{k}": v.astype(np.float16) for k, v in run.params.items()})
+    for step, params in run.snapshots.items():
+        arrays.update({f"snap{step}.{k}": v.astype(np.float16) for k, v in params.items()})
+    arrays.update(eval_steps=run.eval_steps, rep_first=run.rep_first.astype(np.float32),
+                  rep_second=run.rep_second.astype(np.float32),
+                  rep_tokens=run.rep_tokens.astype(np.int16),
+                  train_loss=run.train_loss.astype(np.float32),
+                  train_seconds=np.array(run.train_seconds))
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+
+
+def load(path: str | Path = PATH) -> Run:
+    """The shipped run (float32 parameters), or a clear error if the file is missing."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `python -m autograder.interp.attn_only`"
+                                " to make it (a few minutes)")
+    with np.load(path, allow_pickle=False) as data:
+        config = GPTConfig(**{k[len("config."):]: int(data[k]) for k in data.files  # type: ignore[arg-type]
+                              if k.startswith("config.")})
+        params = {k[len("param."):]: data[k].astype(np.float32) for k in data.files
+                  if k.startswith("param.")}
+        snaps: dict[int, dict[str, np.ndarray]] = {}
+        for k in data.files:
+            if k.startswith("snap"):
+                step, name = k[len("snap"):].split(".", 1)
+                snaps.setdefault(int(step), {})[name] = data[k].astype(np.float32)
+        run = Run(config, params, dict(sorted(snaps.items())), data["eval_steps"].copy(),
+                  data["rep_first"].astype(np.float64), data["rep_second"].astype(np.float64),
+                  data["rep_tokens"].astype(np.int64),
+                  data["train_loss"].astype(np.float64), float(data["train_seconds"]), [])
+    run.merges = textgpt.load_checkpoint().merges
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=RECIPE.steps)
+    parser.add_argument("--out", default=str(PATH))
+    args = parser.parse_args(argv)
+    snaps = tuple(s for s in RECIPE.snapshots if s < args.steps) + (args.steps,)
+    recipe = Recipe(steps=args.steps, snapshots=snaps)
+    run = train(recipe)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    save(args.out, run)
+    print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.2f} MB): {args.steps} "
+          f"steps, {run.train_seconds:.0f} s of training; repeated tokens "
+          f"{run.rep_first[-1]:.2f} -> {run.rep_second[-1]:.2f} nats")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
