@@ -1,4 +1,4 @@
-"""Checks for 06_interpretability/05_probing: token labels, a logistic-regression probe, a control task.
+"""Checks for 06_interpretability/05_probing: token labels, a logistic probe, a control task.
 
 Oracles: a loop over tokens (labels), a per-example loss with central differences
 for its gradient (the probe's loss), Newton's method on the same convex objective
@@ -272,11 +272,13 @@ def _verify_control(fn, ctx: Context) -> None:
     ctx.require(np.array_equal(again, got), "the same seed gave different control labels",
                 ["use np.random.default_rng(seed), not the global generator"],
                 mistake=CONTROL_UNSEEDED if not np.array_equal(again, got) else None)
-    other = np.asarray(ctx.call(fn, Case("the same tokens, seed 1", (ids.copy(), labels.copy(), 1))))
+    seed1 = Case("the same tokens, seed 1", (ids.copy(), labels.copy(), 1))
+    other = np.asarray(ctx.call(fn, seed1))
     ctx.require(not np.array_equal(other, got), "seeds 0 and 1 gave the same control labels",
                 ["the seed should choose the random labels"])
     ints = np.array([5, 9, 5, 2, 9, 9, 5])
-    small = Case("7 tokens of 3 types, integer labels 0..3", (ints, np.array([0, 3, 1, 2, 3, 0, 1]), 4))
+    small = Case("7 tokens of 3 types, integer labels 0..3",
+                 (ints, np.array([0, 3, 1, 2, 3, 0, 1]), 4))
     got = np.asarray(ctx.call(fn, small))
     ctx.require(got.dtype.kind == "i" and set(got.tolist()) <= {0, 1, 2, 3}
                 and len({(int(t), int(g)) for t, g in zip(ints, got, strict=True)}) == 3,
