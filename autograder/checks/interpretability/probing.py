@@ -177,16 +177,37 @@ def _fit_data(rng, n=300, d=6, base=0.2):
     return X, y
 
 
-def _reference_fit(X, y, l2=1e-2):
+def _reference_fit(X, y, l2=1e-2, lr=4.0, steps=100):
     w, b = np.zeros(X.shape[1]), 0.0
-    for _ in range(2000):
+    for _ in range(steps):
         _, gw, gb = _variant(w, b, X, y, l2)
-        w, b = w - 1.0 * gw, b - 1.0 * gb
+        w, b = w - lr * gw, b - lr * gb
+    return w, b
+
+
+def _gd_steps(X, y, l2, lr, steps):
+    """`steps` steps of gradient descent from zero, with finite-difference gradients."""
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(steps):
+        _, gw, gb = _loss_grad(w, b, X, y, l2)
+        w, b = w - lr * gw, b - lr * gb
     return w, b
 
 
 def _verify_fit(fn, ctx: Context) -> None:
     rng = ctx.rng(7 if ctx.hidden else 0)
+    X, y = _fit_data(rng, 12, 3, 0.4)
+    for steps in (1, 3):
+        case = Case(f"12 examples, 3 features, l2 = 0.1, lr = 0.5, {steps} step(s)",
+                    (X.copy(), y.copy()), {"l2": 0.1, "lr": 0.5, "steps": steps})
+        got = ctx.call(fn, case)
+        ctx.require(isinstance(got, tuple) and len(got) == 2,
+                    "fit_probe should return a tuple (w, b)", [f"got {type(got).__name__}"])
+        w, b = _gd_steps(X, y, 0.1, 0.5, steps)
+        ctx.expect((w, b), (np.asarray(got[0], dtype=float), float(np.asarray(got[1]))),
+                   label=f"(w, b) after exactly {steps} step(s) of gradient descent from "
+                         f"w = 0, b = 0 ({case.label})", case=case, fn=fn, rtol=1e-6,
+                   atol=1e-8)
     for n, d, base in ((300, 6, 0.2), (120, 3, 0.7)):
         X, y = _fit_data(rng, n, d, base)
         case = Case(f"{n} examples, {d} features, {base:.0%} positive, l2 = 0.01",
@@ -214,20 +235,34 @@ def _verify_fit(fn, ctx: Context) -> None:
                          "the default number of steps; check probe_loss first.")
 
 
-def _ascent_fit(X, y, l2=1e-2):
+def _ascent_fit(X, y, l2=1e-2, lr=4.0, steps=100):
     w, b = np.zeros(X.shape[1]), 0.0
-    for _ in range(200):
+    for _ in range(steps):
         _, gw, gb = _variant(w, b, X, y, l2)
-        w, b = w + 0.5 * gw, b + 0.5 * gb
+        w, b = w + lr * gw, b + lr * gb
     return w, b
+
+
+def _is_ascent(expected, got, case) -> bool:
+    """One step from zero: uphill is exactly the negative of downhill (w, b or both)."""
+    try:
+        e = np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in
+                            (expected if isinstance(expected, tuple) else (expected,))])
+        g = np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in
+                            (got if isinstance(got, tuple) else (got,))])
+        return bool(e.shape == g.shape and np.abs(e).max() > 1e-6
+                    and np.allclose(g, -e, rtol=1e-5, atol=1e-9))
+    except (TypeError, ValueError):
+        return False
 
 
 FIT_ASCENT = Mistake(
     "stepping uphill",
-    "Your (w, b) has a higher loss than the starting point w = 0, b = 0: the updates "
-    "climb the loss. Each step should subtract the learning rate times the gradient.",
+    "Your updates climb the loss: after one step from w = 0, b = 0 your (w, b) is exactly "
+    "the negative of the right one, and after many steps its loss is higher than where it "
+    "started. Each step should subtract the learning rate times the gradient.",
     "w = w - lr * grad_w and b = b - lr * grad_b.",
-    example=_ascent_fit)
+    detect=_is_ascent, example=_ascent_fit)
 
 check_fit_probe = CustomCheck("fit_probe", _verify_fit, reference=_reference_fit,
                               mistakes=[FIT_ASCENT])
