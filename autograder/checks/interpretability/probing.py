@@ -33,13 +33,14 @@ def _starts(lengths):
 def _label_cases(rng):
     # bytes: x = "a)(" + b  -> tokens that cross the string's edges both ways
     in_string = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0], dtype=bool)
-    lengths = np.array([1, 3, 2, 2, 1, 3])              # ' x ="' | 'a)' ...: spans both edges
+    lengths = np.array([2, 1, 2, 2, 1, 3, 1])           # tokens 2 and 5 cross the string's edges
     depth = rng.integers(0, 4, size=40)
     depth_lengths = rng.integers(1, 5, size=40)
     cut = np.searchsorted(np.cumsum(depth_lengths), 40)
     depth_lengths = depth_lengths[:cut + 1]
     depth_lengths[-1] = 40 - depth_lengths[:-1].sum()
-    return [Case("12 string bytes in 6 tokens, two of them crossing a quote", (in_string, lengths)),
+    return [Case("12 bytes in 7 tokens, one entering and one leaving a string",
+                 (in_string, lengths)),
             Case(f"40 bracket depths (int) in {len(depth_lengths)} tokens", (depth, depth_lengths)),
             Case("5 single-byte tokens", (np.array([0, 2, 1, 1, 0]), np.ones(5, dtype=int)))]
 
