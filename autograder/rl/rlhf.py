@@ -168,3 +168,22 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def load_runs(path: Path = RUNS) -> dict[float, dict]:
+    """The shipped runs: {beta: {"reward", "kl", "gold": (steps,) arrays, "samples": [...]}}.
+
+    Each sample is (step, prompt, completion) of the batch's first completion at that step.
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path} is missing: run `python -m autograder.rl.rlhf`")
+    runs: dict[float, dict] = {}
+    with np.load(path, allow_pickle=False) as f:
+        for beta in f["betas"].tolist():
+            if f"{beta}.reward" not in f.files:
+                continue
+            run = {k: f[f"{beta}.{k}"].copy() for k in ("reward", "kl", "gold")}
+            run["samples"] = [(int(s), p, c) for s, p, c in
+                              (line.split("\t", 2) for line in f[f"{beta}.samples"].tolist())]
+            runs[float(beta)] = run
+    return runs
