@@ -121,12 +121,12 @@ def train_rlhf(model: GPT, reference: GPT, reward_fn: Callable[[np.ndarray], np.
     return hist
 
 
-def _bar(total: int, show: bool):
+def _bar(total: int, show: bool, desc: str = "RLHF steps"):
     if not show:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="RLHF steps")
+    return tqdm(total=total, desc=desc)
 
 
 # -- the shipped runs --------------------------------------------------------------------------
