@@ -13,6 +13,7 @@ learned, by the learner's Bradley-Terry fit in notebook 05.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -57,10 +58,12 @@ N_TRAIN = 700           # comparisons to train on; the other 300 are held out
 L2, LR, STEPS = 0.3, 1.0, 300
 
 
+#: the shipped RLHF runs (autograder.rl.rlhf makes them), with the reward model they used
+RUNS = Path(__file__).resolve().parent / "data" / "rlhf_runs.npz"
+
+
 def shipped_weights() -> np.ndarray:
     """The reward model w (D,) that the shipped RLHF runs were trained against."""
-    from .rlhf import RUNS
-
     if not RUNS.is_file():
         raise FileNotFoundError(f"{RUNS} is missing: run `python -m autograder.rl.rlhf`")
     with np.load(RUNS, allow_pickle=False) as f:

@@ -27,8 +27,7 @@ import numpy as np
 from ..gpt.model import GPT
 from ..gpt.optim import AdamW
 from . import gold, policy
-
-RUNS = Path(__file__).resolve().parent / "data" / "rlhf_runs.npz"
+from .reward_model import RUNS, RewardModel
 
 
 @dataclass(frozen=True)
@@ -136,8 +135,6 @@ BETAS = (0.3, 0.1, 0.05, 0.02, 0.01, 0.0)
 
 def make_runs(w: np.ndarray, steps: int, betas=BETAS, out: Path = RUNS) -> None:
     """Run RLHF once per KL coefficient against the reward model w; save every curve."""
-    from .reward_model import RewardModel
-
     arrays: dict[str, np.ndarray] = {"betas": np.array(betas), "w": w}
     for beta in betas:
         model, reference = policy.reference_model(), policy.reference_model()
