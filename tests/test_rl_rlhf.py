@@ -88,3 +88,10 @@ def test_the_shipped_data_and_runs_fit_together():
     end = {b: (r["reward"][-10:].mean(), r["gold"][-10:].mean()) for b, r in runs.items()}
     assert end[0.0][0] == max(p for p, _ in end.values())
     assert end[0.0][1] < end[0.05][1]
+
+
+@pytest.mark.slow
+def test_the_shipped_runs_used_notebook_05s_reward_model():
+    # the recipe in the package and the weights stored with the runs agree (about 10 s)
+    assert np.allclose(reward_model.fit_recipe_weights(), reward_model.shipped_weights(),
+                       rtol=1e-6, atol=1e-9)

@@ -68,3 +68,26 @@ def shipped_weights() -> np.ndarray:
         raise FileNotFoundError(f"{RUNS} is missing: run `python -m autograder.rl.rlhf`")
     with np.load(RUNS, allow_pickle=False) as f:
         return f["w"].copy()
+
+
+def fit_recipe_weights() -> np.ndarray:
+    """Notebook 05's reward model, by its recipe: the w (D,) the shipped runs were trained against.
+
+    Features of every shipped completion; the annotator's labels drawn with LABEL_SEED; gradient
+    descent on the Bradley-Terry loss with an L2 penalty over the first N_TRAIN pairs; rewards
+    scaled to unit spread over all completions. (Used by ``python -m autograder.rl.rlhf``.)
+    """
+    from . import preferences
+
+    data = preferences.load_comparisons()
+    n, n_prompt = data.prompts.shape
+    feats = completion_features(policy.reference_model(), data.tokens.reshape(2 * n, -1),
+                                n_prompt).reshape(n, 2, -1)
+    chosen, rejected = preferences.bt_labels(data.gold, np.random.default_rng(LABEL_SEED))
+    rows = np.arange(N_TRAIN)
+    diff = feats[rows, chosen[:N_TRAIN]] - feats[rows, rejected[:N_TRAIN]]        # (m, D)
+    w = np.zeros(feats.shape[2])
+    for _ in range(STEPS):
+        surprise = 1.0 / (1.0 + np.exp(diff @ w))                                # sigmoid(-d)
+        w = w - LR * (-diff.T @ surprise / N_TRAIN + L2 * w)
+    return w / (feats.reshape(2 * n, -1) @ w).std()

@@ -153,13 +153,15 @@ def make_runs(w: np.ndarray, steps: int, betas=BETAS, out: Path = RUNS) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=80)
-    parser.add_argument("--w", type=Path, required=True,
-                        help="an .npy file of reward-model weights")
+    parser.add_argument("--w", type=Path, default=None,
+                        help="an .npy file of reward-model weights (default: notebook 05's recipe)")
     args = parser.parse_args(argv)
     from ..gpt.threads import set_blas_threads
 
     set_blas_threads(1)
-    make_runs(np.load(args.w), args.steps)
+    from .reward_model import fit_recipe_weights
+
+    make_runs(fit_recipe_weights() if args.w is None else np.load(args.w), args.steps)
     return 0
 
 
