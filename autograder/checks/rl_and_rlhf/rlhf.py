@@ -37,9 +37,10 @@ def _logprob_cases(rng):
                  (rng.normal(size=(2, 3, 5)), rng.integers(0, 5, (2, 3)))),
             Case("1 sequence, 4 positions, 7 tokens, float32 logits",
                  (rng.normal(0.0, 3.0, (1, 4, 7)).astype(np.float32), rng.integers(0, 7, (1, 4)))),
-            Case("logits in the thousands (a confident model)",
-                 (np.array([[[1000.0, 990.0, -1000.0], [0.0, 800.0, 5.0]]]),
-                  np.array([[1, 1]])))]
+            Case("logits in the thousands, one position far below the others",
+                 (np.array([[[1000.0, 990.0, -1000.0], [0.0, 800.0, 5.0],
+                             [-1000.0, -1001.0, -1002.0]]]),
+                  np.array([[1, 1, 2]])))]
 
 
 def _no_max(logits, targets):
@@ -61,12 +62,12 @@ def _raw_logits(logits, targets):
 
 
 check_token_logprobs = FunctionCheck(
-    "token_logprobs", _token_logprobs, _logprob_cases, rtol=1e-6, atol=1e-9, dtype=None,
+    "token_logprobs", _token_logprobs, _logprob_cases, rtol=1e-6, atol=1e-9, dtype="exact",
     mistakes=[
         Mistake("exp overflowed",
                 "Your log-softmax is right for ordinary logits but not for logits in the "
-                "thousands: exp(1000) is inf in float64. Subtract each row's maximum first; "
-                "it cancels in the softmax.",
+                "thousands: exp(1000) is inf in float64. Subtract each position's own maximum "
+                "first; it cancels in the softmax.",
                 "z = logits - logits.max(axis=-1, keepdims=True); log p = z - log(sum exp z).",
                 variant=_no_max),
         Mistake("probabilities, not log-probabilities",
