@@ -92,6 +92,7 @@ def test_the_shipped_data_and_runs_fit_together():
 
 @pytest.mark.slow
 def test_the_shipped_runs_used_notebook_05s_reward_model():
-    # the recipe in the package and the weights stored with the runs agree (about 10 s)
+    # the recipe in the package and the weights stored with the runs agree (about 10 s), up
+    # to float32 rounding in the GPT's features, which depends on the BLAS thread count
     assert np.allclose(reward_model.fit_recipe_weights(), reward_model.shipped_weights(),
-                       rtol=1e-6, atol=1e-9)
+                       rtol=1e-4, atol=1e-6)
