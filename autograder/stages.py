@@ -42,6 +42,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("06_interpretability", "Interpretability", 4,
           "hook your own model, replicate induction heads, attribute logits, patch "
           "activations, probe the residual stream and ablate with care"),
+    Stage("07_rl_and_rlhf", "RL and RLHF", 8,
+          "bandits, MDPs, policy gradients, PPO's objective, a reward model from preferences, "
+          "RLHF and DPO on their own model, reward hacking measured"),
 )
 
 STAGE_FOLDERS = tuple(s.folder for s in STAGES)
