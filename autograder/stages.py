@@ -39,7 +39,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("05_alignment_reflections", "Alignment reading reflections", 34,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
-    Stage("08_research", "Research", 3,
+    Stage("08_research", "Research", 6,
           "run experiments whose conclusions hold (seeds, bootstrap, paired comparisons, "
           "pre-registered predictions), build an eval, replicate a paper on CPU, write it up"),
 )
