@@ -74,6 +74,7 @@ check_seed_summary = FunctionCheck(
 BOOT_N = 10_000
 BOOT_VALUES = np.array([0.812, 0.845, 0.801, 0.833, 0.829, 0.851, 0.790, 0.838, 0.822, 0.843,
                         0.817, 0.861])
+BOOT_OUTLIER = np.array([0.512, 0.801, 0.812, 0.795, 0.806, 0.823])   # one run diverged
 
 
 def _bootstrap_means_reference(results, n_resamples, rng):
@@ -111,7 +112,11 @@ BOOT_SIZE = Mistake(
 
 
 def _verify_bootstrap_means(fn, ctx: Context) -> None:
-    cases = ctx.cases or [Case(f"12 accuracies, n_resamples={BOOT_N}", (BOOT_VALUES, BOOT_N))]
+    cases = ctx.cases or [Case(f"12 accuracies, n_resamples={BOOT_N}", (BOOT_VALUES, BOOT_N)),
+                          Case(f"6 accuracies, a failed run first, n_resamples={BOOT_N}",
+                               (BOOT_OUTLIER, BOOT_N)),
+                          Case(f"the same, the failed run last, n_resamples={BOOT_N}",
+                               (BOOT_OUTLIER[::-1].copy(), BOOT_N))]
     for i, case in enumerate(cases):
         values, b = case.args
 
@@ -210,6 +215,7 @@ DIFF_N = 20_000
 # Two configurations on the same 10 seeds: b is a few points better and the two move together.
 DIFF_A = np.array([0.812, 0.845, 0.801, 0.833, 0.829, 0.851, 0.790, 0.838, 0.822, 0.843])
 DIFF_B = DIFF_A + np.array([0.011, 0.004, 0.009, 0.013, 0.006, 0.008, 0.012, 0.003, 0.010, 0.007])
+DIFF_FAIL_FIRST = np.array([0.512, 0.851, 0.809, 0.840, 0.835, 0.858])   # b's seed 0 diverged
 
 
 def _difference_reference(a, b, paired, n_resamples, rng, confidence=0.95):
@@ -264,7 +270,13 @@ def _verify_difference_ci(fn, ctx: Context) -> None:
         Case(f"the same results, paired=False, n_resamples={DIFF_N}",
              (DIFF_A, DIFF_B, False, DIFF_N)),
         Case(f"the same results, paired=True, confidence=0.8, n_resamples={DIFF_N}",
-             (DIFF_A, DIFF_B, True, DIFF_N, 0.8))]
+             (DIFF_A, DIFF_B, True, DIFF_N, 0.8)),
+        Case(f"6 seeds, b's first run failed, paired=True, n_resamples={DIFF_N}",
+             (DIFF_A[:6], DIFF_FAIL_FIRST, True, DIFF_N)),
+        Case(f"6 seeds, a's first run failed, paired=False, n_resamples={DIFF_N}",
+             (DIFF_FAIL_FIRST, DIFF_A[:6], False, DIFF_N)),
+        Case(f"6 seeds, b's last run failed, paired=False, n_resamples={DIFF_N}",
+             (DIFF_A[:6], DIFF_FAIL_FIRST[::-1].copy(), False, DIFF_N))]
     # Reproducibility first, on a few resamples of continuous values: an interval from
     # thousands of resamples of results on a grid can be the same for two seeds.
     disc_a = np.linspace(0.70, 0.80, 7)
@@ -420,6 +432,8 @@ check_holm = FunctionCheck(
                  Case("p = [0.04, 0.3], alpha 0.05", (np.array([0.04, 0.3]), 0.05)),
                  Case("8 p-values, alpha 0.1",
                       (np.round(rng.uniform(0, 0.05, 8) ** 1.5, 5), 0.1)),
+                 Case("p = [0.0125, 0.5, 0.3, 0.9], alpha 0.05: exactly at the threshold "
+                      "counts as rejected", (np.array([0.0125, 0.5, 0.3, 0.9]), 0.05)),
                  Case("one p-value", (np.array([0.049]), 0.05))],
     mistakes=[
         Mistake("Bonferroni",

@@ -280,7 +280,9 @@ def _dim_cases(rng):
     with_zero[1, :, 2] = 0.0
     return [Case("random W: 2 instances, m=3, n=6, one feature not represented", (with_zero,)),
             Case("a pentagon: 5 features in 2 dimensions (2/5 each)", (pentagon,)),
-            Case("two antipodal pairs in 2 dimensions (1/2 each)", (antipodal,))]
+            Case("two antipodal pairs in 2 dimensions (1/2 each)", (antipodal,)),
+            Case("short vectors: 1 instance, m=2, n=3, norms below 1",
+                 (rng.normal(size=(1, 2, 3)) * 0.2,))]
 
 
 check_feature_dimensionality = FunctionCheck(
