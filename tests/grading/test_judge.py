@@ -12,6 +12,7 @@ import inspect
 import nbformat
 import numpy as np
 import pytest
+from fakekernel import FakeKernel
 
 from autograder.checks.learner import loops_in
 from autograder.grading import channel, judge, wire
@@ -119,24 +120,6 @@ def test_escape_caps_and_shows_control_characters():
 
 
 # -- judging against the real driver, in process --------------------------------------
-class FakeKernel:
-    """The real driver with a dict for the kernel's globals."""
-
-    def __init__(self, user_ns):
-        import builtins
-
-        self.user_ns = user_ns
-        ns = {"get_ipython": lambda: self}
-        exec(channel.driver_code("t0ken"), ns)
-        self.driver = builtins._autograder_driver_t0ken
-        del builtins._autograder_driver_t0ken
-        self.requests = 0
-
-    def request(self, op, name, payload, timeout):
-        self.requests += 1
-        return self.driver(op, name, payload)
-
-
 TEST_CELL = '''check_row_means(row_means)
 ### BEGIN HIDDEN TESTS
 from autograder.checks import Case
@@ -148,7 +131,7 @@ check_row_means(row_means, cases=[Case("a 1x1 array", (np.array([[3.0]]),))], hi
 def _judge(user_ns, source=TEST_CELL):
     nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
     kernel = FakeKernel(user_ns)
-    outputs, hidden = judge.Judge(nb, kernel.request, MARKERS).judge(nb.cells[1], 30)
+    outputs, hidden = judge.Judge(nb, kernel, MARKERS).judge(nb.cells[1], 30)
     return outputs, hidden, kernel
 
 
@@ -195,13 +178,9 @@ def test_a_function_that_changes_its_input_is_caught_through_the_channel():
         "changed its input" in outputs[-1].evalue
 
 
-def test_a_missing_function_is_a_name_error_and_a_locked_class_needs_the_kernel():
+def test_a_missing_function_is_a_name_error():
     outputs, _, _ = _judge({})
     assert outputs[-1].ename == "NameError"
-    nb = _nb(SETUP)
-    j = judge.Judge(nb, FakeKernel({}).request, MARKERS)
-    assert "Value" in j.needs_kernel("check_row_means(f, Value)")
-    assert j.needs_kernel("check_row_means(row_means)") is None
 
 
 def test_a_generator_passed_to_the_student_advances_as_in_the_kernel():
@@ -212,13 +191,13 @@ def test_a_generator_passed_to_the_student_advances_as_in_the_kernel():
     nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
     kernel = FakeKernel({"draw": lambda g: g.normal(size=3),
                          "expected_state": rng.bit_generator.state})
-    outputs, _ = judge.Judge(nb, kernel.request, MARKERS).judge(nb.cells[1], 30)
+    outputs, _ = judge.Judge(nb, kernel, MARKERS).judge(nb.cells[1], 30)
     assert outputs == []
 
 
-def test_a_check_that_passes_non_data_asks_for_the_kernel():
-    source = "row_means(lambda x: x)\n"
+def test_a_check_that_passes_something_neither_data_nor_a_function_is_not_judge_safe():
+    source = "class Box:\n    pass\n\nrow_means(Box())\n"
     nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
-    j = judge.Judge(nb, FakeKernel({"row_means": lambda f: 1}).request, MARKERS)
-    with pytest.raises(judge.NeedsKernel, match="not data"):
+    j = judge.Judge(nb, FakeKernel({"row_means": lambda f: 1}), MARKERS)
+    with pytest.raises(judge.NeedsKernel, match="neither data nor a function"):
         j.judge(nb.cells[1], 30)
