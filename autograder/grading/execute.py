@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import secrets
 import time
 from pathlib import Path
@@ -100,6 +101,7 @@ class GradingClient(Execute):
         self.judge = judge.Judge(nb, _KernelTransport(self), job.hidden_markers)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._pending = ""
+        self.verdicts: dict[int, list] = {}   # test cell -> the outputs the judge wrote
 
     # -- kernel set-up ----------------------------------------------------------
     async def async_start_new_kernel_client(self):
@@ -178,6 +180,7 @@ class GradingClient(Execute):
         cell.execution_count = None
         cell.metadata.setdefault("autograder", {})["hidden_outputs"] = hidden
         cell.metadata["autograder"]["judged"] = "outside the kernel"
+        self.verdicts[cell_index] = copy.deepcopy(cell.outputs)
         self.nb.cells[cell_index] = cell
         return cell
 
@@ -306,6 +309,21 @@ class GradingClient(Execute):
         super()._update_display_id(display_id, msg)
 
 
+def seal_verdicts(nb: NotebookNode, verdicts: dict[int, list]) -> None:
+    """Put back the judge's own outputs on every test cell it judged, and its verdict.
+
+    nbgrader scores a test cell from its outputs (an error: 0; otherwise full
+    points). Those outputs are written by the judge alone; this makes sure that
+    nothing the kernel sent afterwards (a late print, a display update, an
+    execute_result from a thread) is on the cell when nbgrader reads it, and
+    records the verdict itself (metadata autograder.verdict)."""
+    for index, outputs in verdicts.items():
+        cell = nb.cells[index]
+        cell.outputs = copy.deepcopy(outputs)
+        passed = not any(o.get("output_type") == "error" for o in outputs)
+        cell.metadata.setdefault("autograder", {})["verdict"] = "passed" if passed else "failed"
+
+
 def mark_not_run(nb: NotebookNode, after: int, ename: str, message: str) -> int:
     """Give every test cell after `after` an error output; return how many."""
     count = 0
@@ -417,6 +435,7 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
         result.seconds = time.perf_counter() - start - client.kernel_wait
         result.kernel_wait = client.kernel_wait
         await stop_kernel(km)
+    seal_verdicts(nb, client.verdicts)
     result.events = client.events
     result.probe = client.probe_findings
     if result.status != FAILED:

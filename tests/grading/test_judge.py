@@ -15,7 +15,7 @@ import pytest
 from fakekernel import FakeKernel
 
 from autograder.checks.learner import loops_in
-from autograder.grading import channel, judge, wire
+from autograder.grading import judge, wire
 
 MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
@@ -201,3 +201,55 @@ def test_a_check_that_passes_something_neither_data_nor_a_function_is_not_judge_
     j = judge.Judge(nb, FakeKernel({"row_means": lambda f: 1}), MARKERS)
     with pytest.raises(judge.NeedsKernel, match="neither data nor a function"):
         j.judge(nb.cells[1], 30)
+
+
+# -- handles and callbacks: checks that pass functions or use the learner's objects ---------
+def _run(source, user_ns):
+    nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
+    kernel = FakeKernel(user_ns)
+    outputs, _ = judge.Judge(nb, kernel, MARKERS).judge(nb.cells[1], 30)
+    return outputs, kernel
+
+
+def test_a_function_of_the_check_runs_in_the_judge_when_the_learner_calls_it():
+    calls = []
+    source = ("def grad(x):\n    calls.append(x.copy())\n    return 2 * x\n"
+              "path = descend(grad, np.array([1.0]), 0.25, 2)\n"
+              "assert np.allclose(path, [1.0, 0.5, 0.25]), path\n")
+    nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
+    kernel = FakeKernel({"descend": lambda g, x, lr, n: np.array(
+        [x := x - lr * g(x) if i else x for i in range(n + 1)]).ravel()})
+    j = judge.Judge(nb, kernel, MARKERS)
+    j.trusted["calls"] = calls
+    outputs, _ = j.judge(nb.cells[1], 30)
+    assert outputs == [] and len(calls) == 2 and kernel.prompts == 2
+
+
+def test_the_learners_objects_are_handles_the_judge_works_with_but_never_reads():
+    class Value:
+        def __init__(self, data, prev=()):
+            self.data, self.grad, self._prev = data, 0.0, prev
+            self.__array_interface__ = {"shape": (1,), "typestr": "<f8", "data": (8, False)}
+
+    def add(a, b):
+        return Value(a.data + b.data, (a, b))
+
+    source = ("a, b = Value(2.0), Value(3.0)\nout = add(a, b)\n"
+              "assert isinstance(Value, type) and isinstance(out, Value)\n"
+              "assert out.data == 5.0 and out._prev[0] is a and out._prev[1] is b\n"
+              "out.grad = 1.5\nassert out.grad == 1.5 and type(out).__name__ == 'Value'\n"
+              "assert not hasattr(out, '__array_interface__')\n"
+              "assert np.asarray(out).dtype == object\n")
+    outputs, kernel = _run(source, {"Value": Value, "add": add})
+    assert outputs == [], outputs
+
+
+def test_the_kernel_cannot_send_a_function_or_call_one_it_was_not_given():
+    from autograder.grading import remote as remote_module
+
+    r = remote_module.Remote(lambda *a: "", lambda *a: None)
+    with pytest.raises(wire.NotData, match="function"):
+        r._in({"t": "k", "id": 7})
+    assert "no such function" in str(wire.decode(r.run_callback(7, [], {})))
+    r.encode([np.sin, abs])               # np.sin goes by reference, abs as callback 1
+    assert r._in({"t": "k", "id": 1}) is abs and r.callbacks == {1: abs}
