@@ -47,7 +47,9 @@ from . import remote, wire
 from .cells import error_output, split_hidden
 
 PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
-TRUSTED_MODULES = ("numpy", "math", "autograder.checks")
+#: Modules whose imports in locked cells the judge runs itself: the package's own code
+#: (importing it installs nothing), never the submission's.
+TRUSTED_MODULES = ("numpy", "math", "autograder")
 HIDDEN_MESSAGE = "(its message is not shown for a hidden test)"
 MESSAGE_CHARS = 300        # an exception message from the kernel, at most
 HIDDEN_LINE_CHARS = 240    # one line of a hidden check's message, at most
@@ -422,13 +424,14 @@ class Judge:
         if type(message) is tuple and len(message) == 2 and message[0] == "answer" \
                 and self.depth and type(message[1]) is str:
             raise _Answer(message[1])
-        if type(message) is not tuple or len(message) != 4 or message[0] != "callback":
+        if type(message) is not tuple or not message or \
+                message[0] not in ("callback", "attr", "op"):
             return ""
         if self.abort is not None:
             return wire.encode(("raise", "RuntimeError", "the grader stopped this call"))
         self.depth += 1
         try:
-            return self.remote.run_callback(message[1], message[2], message[3])
+            return self.remote.serve(message)
         except (KernelLost, CellOutOfTime, remote.NotJudgeSafe) as exc:
             self.abort = exc               # unwind the kernel first, then stop
             return wire.encode(("raise", "RuntimeError", "the grader stopped this call"))

@@ -173,7 +173,7 @@ class Remote:
     def _out(self, value):
         if isinstance(value, (RemoteObject, RemoteClass)) and _remote(value) is self:
             return {"t": "h", "id": _handle(value)}
-        if callable(value) and not isinstance(value, type):
+        if not isinstance(value, type | type(wire)):   # no class, no module
             key = id(value)
             if key not in self._callback_ids:
                 self._callback_ids[key] = len(self.callbacks) + 1
@@ -230,8 +230,36 @@ class Remote:
         fn = self.callbacks.get(number) if type(number) is int else None
         if fn is None or type(args) is not list or type(kwargs) is not dict:
             return self.encode(("raise", "RuntimeError", "the grader has no such function"))
+        return self._answer(lambda: fn(*args, **kwargs))
+
+    def serve(self, message: tuple):
+        """The reply to the kernel's request `message` about one of our objects:
+        ("callback", n, args, kwargs), ("attr", n, name) or ("op", n, action, args)."""
+        kind = message[0] if message else None
+        if kind == "callback" and len(message) == 4:
+            return self.run_callback(*message[1:])
+        target = self.callbacks.get(message[1]) if len(message) > 1 and \
+            type(message[1]) is int else None
+        if target is None:
+            return self.encode(("raise", "RuntimeError", "the grader has no such object"))
+        if kind == "attr" and len(message) == 3 and type(message[2]) is str:
+            name = message[2]
+            if name.startswith("__"):
+                return wire.encode(("raise", "AttributeError", name))
+            return self._answer(lambda: getattr(target, name))
+        if kind == "op" and len(message) == 4 and type(message[3]) is list:
+            action, args = message[2], message[3]
+            if action == "len":
+                return self._answer(lambda: len(target))
+            if action == "iter":
+                return self._answer(lambda: list(target))
+            if action == "getitem" and len(args) == 1:
+                return self._answer(lambda: target[args[0]])
+        return self.encode(("raise", "RuntimeError", "the grader cannot do that"))
+
+    def _answer(self, compute: Callable[[], object]) -> str:
         try:
-            result = fn(*args, **kwargs)
+            result = compute()
         except Exception as exc:  # noqa: BLE001 - the learner's code sees it raised
             return wire.encode(("raise", type(exc).__name__[:60], str(exc)[:300]))
         try:

@@ -270,6 +270,10 @@ def cases(course_root: str) -> list[Case]:
              flags={(untrusted, "kernel manipulation")}, review=True),
         Case("chosen_exception_message", {**CORRECT, "row_means": CHOSEN_MESSAGE}, 1,
              output="hidden check 1 of 2 failed", absent=("PLANTED",)),
+        Case("calls_the_oracle", {**CORRECT, "row_means":
+             "from autograder.checks.orientation import check_row_means as _c\n"
+             "def row_means(a):\n    return _c.oracle(a)\n"}, 3,
+             flags={(review, "check internals")}),
         Case("forged_passing_output", {**CORRECT, "row_means": FORGED_OUTPUT}, 1,
              status=("graded", "partial")),
         Case("display_update_from_hidden_call", {**CORRECT, "row_means": HIDDEN_DISPLAY}, 3,

@@ -195,8 +195,8 @@ def test_a_generator_passed_to_the_student_advances_as_in_the_kernel():
     assert outputs == []
 
 
-def test_a_check_that_passes_something_neither_data_nor_a_function_is_not_judge_safe():
-    source = "class Box:\n    pass\n\nrow_means(Box())\n"
+def test_a_check_that_passes_a_class_of_its_own_is_not_judge_safe():
+    source = "class Box:\n    pass\n\nrow_means(Box)\n"
     nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
     j = judge.Judge(nb, FakeKernel({"row_means": lambda f: 1}), MARKERS)
     with pytest.raises(judge.NeedsKernel, match="neither data nor a function"):
@@ -253,3 +253,45 @@ def test_the_kernel_cannot_send_a_function_or_call_one_it_was_not_given():
     assert "no such function" in str(wire.decode(r.run_callback(7, [], {})))
     r.encode([np.sin, abs])               # np.sin goes by reference, abs as callback 1
     assert r._in({"t": "k", "id": 1}) is abs and r.callbacks == {1: abs}
+
+
+def test_an_object_of_the_check_is_used_from_the_kernel_but_stays_in_the_judge():
+    source = ("class Model:\n    vocab = 3\n"
+              "    def __call__(self, tokens):\n        return np.asarray(tokens) % self.vocab\n"
+              "got = sample(Model(), [4, 5])\n"
+              "assert got == ([1, 2], 3), got\n")
+    outputs, kernel = _run(source, {"sample": lambda m, t: (m(t).tolist(), m.vocab)})
+    assert outputs == [] and kernel.prompts == 2      # one call, one attribute read
+
+
+def test_the_kernel_reads_no_dunder_of_the_judges_objects():
+    from autograder.grading import remote as remote_module
+
+    r = remote_module.Remote(lambda *a: "", lambda *a: None)
+    r.encode([np.mean])                                  # by reference: not a callback
+    r.encode([lambda x: x])                              # callback 1
+    for name in ("__globals__", "__code__", "__class__", "__closure__"):
+        reply = wire.decode(r.serve(("attr", 1, name)))
+        assert reply[0] == "raise" and reply[1] == "AttributeError"
+    assert wire.decode(r.serve(("attr", 9, "x")))[0] == "raise"     # not ours
+
+
+def test_the_score_nbgrader_reads_is_the_judges_verdict():
+    from nbgrader.utils import determine_grade
+
+    from autograder.grading import execute
+    from autograder.grading.cells import error_output
+
+    nb = _nb(SETUP, ("check_row_means(row_means)",
+                     {"grade": True, "grade_id": "t", "locked": True, "points": 2}))
+    verdict = [error_output("AssertionError", "row_means: check 1 of 3 failed")]
+    cell = nb.cells[1]
+    # what a thread of the kernel might have added after the judge was done
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="✓ passed\n"),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": "2"},
+                                           execution_count=1)]
+    assert determine_grade(cell)[0] == 2            # nbgrader would believe it
+    execute.seal_verdicts(nb, {1: verdict})
+    assert determine_grade(cell)[0] == 0
+    assert cell.metadata["autograder"]["verdict"] == "failed"
+    assert [o.output_type for o in cell.outputs] == ["error"]
