@@ -46,7 +46,7 @@ NOTEBOOK_OUTPUT_FACTOR = 8   # the outputs of a whole notebook: 8 cells' worth a
 
 
 class NeedsKernelHere(Exception):
-    """The judge asked for this cell to be judged in the kernel (the message says why)."""
+    """The judge found the cell's check not judge-safe (the message says why)."""
 
 
 class SetupError(RuntimeError):
@@ -254,7 +254,7 @@ class GradingClient(Execute):
                     raise DeadKernelError("Kernel died")
                 alive_at = time.monotonic() + 0.5
             await asyncio.sleep(pause)
-            pause = min(2 * pause, 0.01)
+            pause = min(2 * pause, 0.002)
         try:
             await self.km.interrupt_kernel()
         except Exception:  # noqa: BLE001 - the cell fails on time either way

@@ -19,10 +19,13 @@ the display hook, ``session.send``) changes a verdict. The outputs of the
 test cell are composed here: the check's success line, or its message; for a
 hidden segment the message is capped and escaped.
 
-A cell that needs the kernel's own objects (a class defined by a locked cell,
-such as the autograd ``Value``, or a check that passes non-data arguments,
-such as a callback or a random generator) is judged in the kernel as before,
-and recorded as such (:class:`NeedsKernel`).
+Objects that are not data cross as numbers (:mod:`.remote`): the kernel's
+objects (a class defined by a locked cell, such as the autograd ``Value``, and
+what it makes) as handles the judge works on one request at a time, and the
+check's own functions and objects (a gradient, a ``_backward`` closure, a small
+model) as callbacks the kernel asks the judge to run. No test cell is ever run
+in the kernel: a check that gives the learner's code a class or a module is not
+judge-safe (:data:`NeedsKernel`), and the executor fails that cell, with an event.
 """
 
 from __future__ import annotations
@@ -130,26 +133,6 @@ def trusted_imports(nb: NotebookNode) -> str:
                     and is_trusted_module(node.module):
                 found.append(ast.unparse(node))
     return "\n".join(found)
-
-
-def locked_definitions(nb: NotebookNode) -> set[str]:
-    """Classes and functions that the instructor's locked cells define in the kernel,
-    and what they import from modules the judge does not load itself."""
-    names = set()
-    for cell in nb.cells:
-        meta = _meta(cell)
-        if cell.cell_type == "code" and meta.get("locked") and not meta.get("grade"):
-            tree = _parse(cell.source)
-            for node in tree.body if tree else []:
-                if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                    names.add(node.name)
-                elif isinstance(node, ast.Import):
-                    names.update((a.asname or a.name).split(".")[0] for a in node.names
-                                 if not is_trusted_module(a.name))
-                elif isinstance(node, ast.ImportFrom) and not (
-                        node.level == 0 and node.module and is_trusted_module(node.module)):
-                    names.update(a.asname or a.name for a in node.names)
-    return names
 
 
 def student_sources(nb: NotebookNode) -> dict[str, str]:
@@ -508,10 +491,6 @@ class Judge:
             elif entry[0] == "notdata" and len(entry) == 2:
                 values[name] = Unreadable(name, escape(str(entry[1]), MESSAGE_CHARS))
         return values
-
-    def needs_kernel(self, source: str) -> str | None:
-        """Why this cell must be judged in the kernel: never (kept for the callers)."""
-        return None
 
     def judge(self, cell: NotebookNode, seconds: float) -> tuple[list, list[int]]:
         """(outputs, indices of the hidden segment's outputs) for a test cell."""

@@ -28,6 +28,7 @@ right data for inputs first seen at grading time.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from . import wire
 
@@ -187,7 +188,8 @@ class Remote:
 
     def _in(self, node: dict):
         if node.get("t") == "k":   # one of our callbacks, given back
-            fn = self.callbacks.get(node.get("id")) if type(node.get("id")) is int else None
+            number = node.get("id")
+            fn = self.callbacks.get(number) if type(number) is int else None
             if fn is None:
                 raise wire.NotData("the notebook may not send a function, only data")
             return fn
@@ -238,7 +240,7 @@ class Remote:
         kind = message[0] if message else None
         if kind == "callback" and len(message) == 4:
             return self.run_callback(*message[1:])
-        target = self.callbacks.get(message[1]) if len(message) > 1 and \
+        target: Any = self.callbacks.get(message[1]) if len(message) > 1 and \
             type(message[1]) is int else None
         if target is None:
             return self.encode(("raise", "RuntimeError", "the grader has no such object"))
