@@ -42,6 +42,7 @@ from .sandbox import Capability, Limits, Slot
 
 READY_TIMEOUT = 60      # seconds for a kernel to answer its first message
 PROBE_TIMEOUT = 10
+STUCK_SECONDS = 2       # after an interrupt, how long a kernel has to answer again
 NOTEBOOK_OUTPUT_FACTOR = 8   # the outputs of a whole notebook: 8 cells' worth at most
 
 
@@ -101,6 +102,7 @@ class GradingClient(Execute):
         self.judge = judge.Judge(nb, _KernelTransport(self), job.hidden_markers)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._pending = ""
+        self.stuck_at: int | None = None   # the cell after which the kernel stopped answering
         self.verdicts: dict[int, list] = {}   # test cell -> the outputs the judge wrote
 
     # -- kernel set-up ----------------------------------------------------------
@@ -139,6 +141,8 @@ class GradingClient(Execute):
     # -- cells --------------------------------------------------------------------
     async def async_execute_cell(self, cell, cell_index, execution_count=None,
                                  store_history=True):
+        if self.stuck_at is not None:   # nothing can be asked of that kernel any more
+            raise DeadKernelError("the kernel stopped answering")
         self.current_index = cell_index
         if not is_test_cell(cell) or not cell.source.strip():
             return await super().async_execute_cell(cell, cell_index, execution_count,
@@ -259,6 +263,17 @@ class GradingClient(Execute):
             await self.km.interrupt_kernel()
         except Exception:  # noqa: BLE001 - the cell fails on time either way
             pass
+        # Did the interrupt stop it? A kernel that still does not answer (it ignores
+        # SIGINT) cannot judge anything more: the notebook ends here.
+        deadline = time.monotonic() + STUCK_SECONDS
+        while time.monotonic() < deadline:
+            if await self.kc.shell_channel.msg_ready():
+                msg = await self.kc.shell_channel.get_msg(timeout=0)
+                if msg["parent_header"].get("msg_id") == self._pending:
+                    raise judge.CallTimeout()
+                continue
+            await asyncio.sleep(0.02)
+        self.stuck_at = self.current_index
         raise judge.CallTimeout()
 
     def _account(self, cell_index: int, size: int) -> bool:
@@ -419,6 +434,13 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
                     error_output("TimeLimit", result.reason))
             mark_not_run(nb, where, "NotRun", "not run: the notebook ran out of time before "
                                               "this cell")
+        elif client.stuck_at is not None:
+            result.status = PARTIAL
+            result.reason = (f"cell {client.stuck_at} ran out of its "
+                             f"{job.limits.cell_seconds:g} s time limit and the kernel stopped "
+                             "answering (it ignored the interrupt)")
+            mark_not_run(nb, client.stuck_at, "NotRun", "not run: the kernel stopped "
+                                                        "answering in an earlier cell")
         elif where < 0 or isinstance(exc, SetupError):
             result.status = FAILED
             detail = str(exc) if isinstance(exc, SetupError) else _death_reason(km)
@@ -435,6 +457,11 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
         result.seconds = time.perf_counter() - start - client.kernel_wait
         result.kernel_wait = client.kernel_wait
         await stop_kernel(km)
+    if client.stuck_at is not None and result.status == GRADED:   # it was the last cell
+        result.status = PARTIAL
+        result.reason = (f"cell {client.stuck_at} ran out of its {job.limits.cell_seconds:g} s "
+                         "time limit and the kernel stopped answering (it ignored the "
+                         "interrupt)")
     seal_verdicts(nb, client.verdicts)
     result.events = client.events
     result.probe = client.probe_findings
