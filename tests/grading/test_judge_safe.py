@@ -31,10 +31,24 @@ SLOW = {"04_transformer/06_training.ipynb", "04_transformer/10_your_gpt_on_pytho
         "02_calculus/07_training_an_mlp.ipynb"}
 
 
+#: Checks known not to be judge-safe yet (issue 14 stays open for them): the test fails
+#: loudly (strict) the day one is fixed, so that it leaves this list.
+KNOWN_UNSAFE = {
+    "04_transformer/06_training.ipynb":
+        "check_train gives the learner's train() a model object of the check that reads "
+        "the params the learner changes in place during the call; the judge's copy of "
+        "those arrays is updated only when the call returns, so the model never sees an "
+        "update. Fix: let the check's model take the params as an argument.",
+}
+
+
 def _notebooks():
     for path in sorted((ROOT / "solutions").glob("[0-9][0-9]_*/*.ipynb")):
         rel = path.relative_to(ROOT / "solutions").as_posix()
-        yield pytest.param(path, id=rel, marks=[pytest.mark.slow] if rel in SLOW else [])
+        marks = [pytest.mark.slow] if rel in SLOW else []
+        if rel in KNOWN_UNSAFE:
+            marks.append(pytest.mark.xfail(reason=KNOWN_UNSAFE[rel], strict=True))
+        yield pytest.param(path, id=rel, marks=marks)
 
 
 def _is_test(cell) -> bool:
