@@ -2,10 +2,14 @@
 
     python3 manage.py run python benchmarks/grading.py [--students 40] [--workers 1,2]
                                                        [--repeat 3] [--no-dask] [--no-serial]
+                                                       [--stage 01_linear_algebra]
 
 Generates a cohort of the tiny assignment (autograder.grading.synthetic: one
 notebook, two exercises with hidden tests, a written answer; a third each of
-correct, wrong and blank), then grades identical copies of it:
+correct, wrong and blank), or with --stage, of a real stage of this repository
+(every notebook of it per student: a third each of the worked solutions, the
+worked solutions with one answer per notebook left unimplemented, and the
+untouched learner copies), then grades identical copies of it:
 
 1. with `nbgrader autograde tiny` (one process, serial: the baseline);
 2. with `autograder grade` on 1, 2, ... local worker processes, with and without
@@ -30,6 +34,35 @@ import time
 from pathlib import Path
 
 
+def make_stage_cohort(folder: Path, students: int, stage: str) -> Path:
+    import re
+
+    import nbformat
+
+    from autograder.grading import synthetic
+    from autograder.notebooks import nbgrader_meta, read_notebook
+
+    root = synthetic.make_course(folder / "course", stages={}, copy_stages=[stage])
+    markers = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.M)
+    repo = Path(__file__).resolve().parents[1]
+    for path in sorted((root / "curriculum" / stage).glob("*.ipynb")):
+        source = read_notebook(repo / "solutions" / stage / path.name)
+        answers = {nbgrader_meta(c)["grade_id"]: markers.sub("", c.source)
+                   for c in source.cells if nbgrader_meta(c).get("solution")
+                   and c.cell_type == "code"}
+        first = next(iter(answers))
+        kinds = [answers, {**answers, first: answers[first].split("\n")[0] +
+                           "\n    raise NotImplementedError()\n"}, None]
+        release = read_notebook(path)
+        for i in range(students):
+            answers_i = kinds[i % 3]
+            nb = synthetic.fill(release, answers_i) if answers_i else release
+            dest = root / "submitted" / f"s{i:04d}" / stage
+            dest.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, str(dest / path.name))
+    return root
+
+
 def make_cohort(folder: Path, students: int) -> Path:
     from autograder.grading import synthetic
 
@@ -47,18 +80,21 @@ def copy_course(root: Path, name: str) -> Path:
     return dest
 
 
+ASSIGNMENT = "tiny"
+
+
 def scores(root: Path) -> dict[str, float]:
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        return {s.student.id: s.score for s in gb.assignment_submissions("tiny")}
+        return {s.student.id: round(s.score, 6) for s in gb.assignment_submissions(ASSIGNMENT)}
 
 
 def serial_nbgrader(root: Path) -> float:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     start = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", "tiny",
+    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT,
                     "--force", "--log-level=ERROR"], cwd=root, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
@@ -69,7 +105,7 @@ def ours(root: Path, workers: int, *, prestart: bool = True, dask: str | None = 
     from autograder.grading.course import Course
 
     options = Options(workers=workers, prestart=prestart, dask=dask, progress=False)
-    summary = grade_assignment(Course.open(root), "tiny", options, say=lambda *_: None)
+    summary = grade_assignment(Course.open(root), ASSIGNMENT, options, say=lambda *_: None)
     assert summary.stopped is None, summary.stopped
     return summary
 
@@ -84,10 +120,17 @@ def main() -> None:
                              "(use 3 on a shared machine)")
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--no-serial", action="store_true", help="skip the nbgrader baseline")
+    parser.add_argument("--stage", default=None,
+                        help="a real stage of this repository (e.g. 01_linear_algebra) "
+                             "instead of the tiny assignment")
+    parser.add_argument("--no-full", action="store_true",
+                        help="skip the timing of the whole command (feedback and report)")
     args = parser.parse_args()
+    global ASSIGNMENT
+    ASSIGNMENT = args.stage or "tiny"
     counts = [int(w) for w in args.workers.split(",")]
     n = args.students
-    print(f"{n} submissions of the tiny assignment; {os.cpu_count()} cores; load average "
+    print(f"{n} submissions of {ASSIGNMENT}; {os.cpu_count()} cores; load average "
           f"{os.getloadavg()[0]:.1f} at the start")
     runs = [] if args.no_serial else [("nbgrader autograde (serial)", 0, True, None)]
     runs += [(f"autograder grade, {w} worker{'s' if w > 1 else ''}", w, True, None)
@@ -97,7 +140,8 @@ def main() -> None:
     if not args.no_dask:
         runs.append(("autograder grade, Dask LocalCluster, 2 workers", 2, True, "local"))
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
-        base = make_cohort(Path(tmp), n)
+        base = make_stage_cohort(Path(tmp), n, args.stage) if args.stage \
+            else make_cohort(Path(tmp), n)
         times: dict[str, list[float]] = {label: [] for label, *_ in runs}
         executions: dict[str, list[float]] = {label: [] for label, *_ in runs}
         reference = None
@@ -115,6 +159,8 @@ def main() -> None:
                         continue
                     times[label].append(summary.seconds)
                     executions[label].append(statistics.median(summary.per_submission))
+                print(f"  {label}: {times[label][-1]:.1f} s (load average "
+                      f"{os.getloadavg()[0]:.1f})", flush=True)
                 got = scores(course)
                 assert reference is None or got == reference, f"{label} disagrees on scores"
                 reference = got
@@ -133,12 +179,21 @@ def main() -> None:
             if values:
                 print(f"  {label:53s} {statistics.median(values):6.2f} s")
         print("every run gave every student the same score")
+        if serial:
+            ours_best = min(statistics.median(v) for label, v in times.items()
+                            if v and label != runs[0][0] and "Dask" not in label)
+            dask = [statistics.median(v) for label, v in times.items() if v and "Dask" in label]
+            extra = f"; Dask {serial / dask[0]:.2f}x" if dask else ""
+            print(f"grading: {serial / ours_best:.1f}x serial nbgrader ({ASSIGNMENT}, {n} "
+                  f"students, best local run{extra}; load average {os.getloadavg()[0]:.1f})")
+        if args.no_full:
+            return
 
         from autograder.cli import main as cli
 
         course = copy_course(base, "full")
         start = time.perf_counter()
-        cli(["grade", "tiny", "--root", str(course), "--workers", str(max(counts)), "--quiet"])
+        cli(["grade", ASSIGNMENT, "--root", str(course), "--workers", str(max(counts)), "--quiet"])
         print(f"\nthe whole command (grading + feedback + report) on {max(counts)} "
               f"workers: {time.perf_counter() - start:.1f} s")
     print(f"load average {os.getloadavg()[0]:.1f} at the end (the machine may be shared: "

@@ -24,17 +24,102 @@ MAX_REPLY_CHARS = 48 * 1024 * 1024
 _DRIVER_SOURCE = r'''
 def _autograder_install_driver(token, wire_source):
     import builtins
+    import copy
+    import itertools
+    import operator
+    import types
 
     wire = {"__name__": "autograder_wire"}
     exec(compile(wire_source, "<autograder wire>", "exec"), wire)
-    encode, decode, NotData = wire["encode"], wire["decode"], wire["NotData"]
-    user_ns = get_ipython().user_ns
+    encode_, decode_, NotData = wire["encode"], wire["decode"], wire["NotData"]
+    max_items = wire["MAX_ITEMS"]
+    shell = get_ipython()
+    user_ns = shell.user_ns
+    objects, numbers, stubs = {}, {}, {}   # handle -> object; id -> handle; id -> callback
+    binary = {name: getattr(operator, name) for name in
+              ("add", "sub", "mul", "truediv", "pow", "matmul", "floordiv", "mod")}
+
+    def other(v):
+        if id(v) in stubs:
+            return {"t": "k", "id": stubs[id(v)][0]}
+        if id(v) not in numbers:
+            numbers[id(v)] = len(objects) + 1
+            objects[len(objects) + 1] = v
+        try:
+            kind = str(type(v).__name__)[:60]
+        except BaseException:
+            kind = "object"
+        return {"t": "h", "id": numbers[id(v)], "kind": kind, "call": callable(v),
+                "cls": isinstance(v, type)}
+
+    def resolve(node):
+        n = node.get("id")
+        if node.get("t") == "h":
+            if n not in objects:
+                raise NotData("an unknown handle")
+            return objects[n]
+        return stub(n)
+
+    def encode(v):
+        return encode_(v, False, other)
+
+    def decode(text):
+        return decode_(text, "resolve", resolve)
 
     def message(exc):
         try:
             return str(exc)[:1000]
         except BaseException:
             return "(the message could not be read)"
+
+    def ask(message):   # the judge answers over stdin; it may ask things back first
+        prompt = encode(message)
+        while True:
+            answer = decode(shell.kernel.raw_input(prompt))
+            if answer[0] == "return":
+                return answer[1]
+            if answer[0] == "raise":
+                found = getattr(builtins, str(answer[1]), None)
+                cls = found if isinstance(found, type) and issubclass(found, Exception) \
+                    else RuntimeError
+                raise cls(str(answer[2]))
+            prompt = encode(("answer", driver(answer[1], answer[2], answer[3])))
+
+    class GradersObject:
+        """A function or object of the grader's: used here, it stays there."""
+
+        __slots__ = ("_number", "__weakref__")
+
+        def __init__(self, number):
+            object.__setattr__(self, "_number", number)
+
+        def __call__(self, *args, **kwargs):
+            return ask(("callback", self._number, list(args), dict(kwargs)))
+
+        def __getattr__(self, name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return ask(("attr", self._number, name))
+
+        def __len__(self):
+            return ask(("op", self._number, "len", []))
+
+        def __iter__(self):
+            return iter(ask(("op", self._number, "iter", [])))
+
+        def __getitem__(self, key):
+            return ask(("op", self._number, "getitem", [key]))
+
+        def __repr__(self):
+            return "<the grader's object>"
+
+    def stub(number):
+        for n, fn in stubs.values():
+            if n == number:
+                return fn
+        made = GradersObject(number)
+        stubs[id(made)] = (number, made)
+        return made
 
     def look(names):
         found = {}
@@ -43,7 +128,7 @@ def _autograder_install_driver(token, wire_source):
                 found[name] = ("missing",)
                 continue
             value = user_ns[name]
-            if callable(value):
+            if type(value) is types.FunctionType:
                 found[name] = ("callable",)
                 continue
             try:
@@ -52,16 +137,62 @@ def _autograder_install_driver(token, wire_source):
                 found[name] = ("notdata", str(exc))
         return found
 
+    def act(target, action, args):
+        if action == "getattr":
+            return getattr(target, str(args[0]))
+        if action == "setattr":
+            return setattr(target, str(args[0]), args[1])
+        if action == "delattr":
+            return delattr(target, str(args[0]))
+        if action == "call":
+            return target(*args[0], **args[1])
+        if action == "len":
+            return len(target)
+        if action == "iter":
+            items = list(itertools.islice(iter(target), max_items + 1))
+            if len(items) > max_items:
+                raise ValueError("too many items to iterate")
+            return items
+        if action == "getitem":
+            return target[args[0]]
+        if action == "setitem":
+            target[args[0]] = args[1]
+            return None
+        if action == "contains":
+            return args[0] in target
+        if action == "bool":
+            return bool(target)
+        if action == "isinstance":
+            return isinstance(args[0], target)
+        if action == "neg":
+            return -target
+        if action == "copy":
+            return copy.copy(target)
+        if action == "deepcopy":
+            return copy.deepcopy(target)
+        if action == "binop":
+            return binary[str(args[0])](target, args[1])
+        if action == "rbinop":
+            return binary[str(args[0])](args[1], target)
+        raise ValueError("an unknown request")
+
     def driver(op, name, payload):
         try:
             if op == "look":
                 import json
                 return encode(look(json.loads(payload)))
-            args, kwargs = decode(payload, refs="resolve")
-            result = user_ns[name](*args, **kwargs)
+            if op == "obj":
+                target, action, args = decode(payload)
+                result = act(target, str(action), args)
+                call = args if action == "call" else [[], {}]
+            else:
+                call = decode(payload)
+                result = user_ns[name](*call[0], **call[1])
             try:   # the arguments too: the judge sees what the function did to them
-                after = encode((list(args), dict(kwargs)), refs=True)
+                after = encode((list(call[0]), dict(call[1])))
             except NotData:
+                after = ""
+            if len(after) > wire["MAX_STR"]:   # too big to echo (a change goes unseen)
                 after = ""
             try:
                 return encode(("ok", result, after))

@@ -5,14 +5,15 @@ subclass adds what grading a cohort needs:
 
 - graded test cells are not sent to the kernel: the trusted judge
   (:mod:`.judge`) evaluates them in this process and calls the student's
-  functions over a data-only channel (:mod:`.channel`); a cell that needs
-  the kernel's own objects is judged in the kernel, recorded as an event;
+  functions over a data-only channel (:mod:`.channel`, :mod:`.remote`); no
+  test cell is ever run in the kernel (a check that is not judge-safe fails the
+  cell with a recorded reason);
 - a wall-time limit for the whole notebook (``Execute.timeout`` is per cell);
 - a cap on the output kept per cell and per notebook, display updates
   included, so 100 MB of prints cannot swamp the grader;
 - hidden tests run as their own segment of the test cell, so their outputs are
   known and the feedback can drop them while keeping everything else;
-- an integrity probe before each test cell judged in the kernel (:mod:`.probe`);
+- the sandbox's set-up code (:mod:`.probe`) before the notebook's first cell;
 - when the kernel dies or time runs out, every test cell that did not run gets
   an error output (nbgrader would otherwise give an unrun test cell full marks).
 """
@@ -34,18 +35,19 @@ from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
 
 from . import channel, judge, probe, wire
-from .cells import error_output, split_hidden
+from .cells import error_output
 from .jobs import FAILED, GRADED, PARTIAL, Job, Result
 from .kernel import SandboxKernelManager
 from .sandbox import Capability, Limits, Slot
 
 READY_TIMEOUT = 60      # seconds for a kernel to answer its first message
 PROBE_TIMEOUT = 10
+STUCK_SECONDS = 2       # after an interrupt, how long a kernel has to answer again
 NOTEBOOK_OUTPUT_FACTOR = 8   # the outputs of a whole notebook: 8 cells' worth at most
 
 
 class NeedsKernelHere(Exception):
-    """The judge asked for this cell to be judged in the kernel (the message says why)."""
+    """The judge found the cell's check not judge-safe (the message says why)."""
 
 
 class SetupError(RuntimeError):
@@ -65,8 +67,21 @@ def _output_size(output: NotebookNode) -> int:
                for v in output.get("data", {}).values())
 
 
+class _KernelTransport(judge.Transport):
+    """The judge's requests, sent to the sandboxed kernel on the client's event loop."""
+
+    def __init__(self, client: GradingClient):
+        self.client = client
+
+    def start(self, op: str, name: str, payload: str, timeout: float) -> judge.Event:
+        return self.client._from_thread(self.client._start(op, name, payload, timeout), timeout)
+
+    def answer(self, text: str, timeout: float) -> judge.Event:
+        return self.client._from_thread(self.client._answer(text, timeout), timeout)
+
+
 class GradingClient(Execute):
-    """nbgrader's Execute, with output caps, hidden segments and integrity probes."""
+    """nbgrader's Execute, with output caps, hidden segments and the trusted judge."""
 
     def setup(self, nb: NotebookNode, km: SandboxKernelManager, job: Job, token: str,
               copy_from: str, workdir: str) -> None:
@@ -84,8 +99,11 @@ class GradingClient(Execute):
         self._cut: set[int] = set()
         self.output_limit = int(job.limits.output_mb * 1024 * 1024)
         self.notebook_limit = NOTEBOOK_OUTPUT_FACTOR * self.output_limit
-        self.judge = judge.Judge(nb, self._request_from_thread, job.hidden_markers)
+        self.judge = judge.Judge(nb, _KernelTransport(self), job.hidden_markers)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._pending = ""
+        self.stuck_at: int | None = None   # the cell after which the kernel stopped answering
+        self.verdicts: dict[int, list] = {}   # test cell -> the outputs the judge wrote
 
     # -- kernel set-up ----------------------------------------------------------
     async def async_start_new_kernel_client(self):
@@ -123,19 +141,28 @@ class GradingClient(Execute):
     # -- cells --------------------------------------------------------------------
     async def async_execute_cell(self, cell, cell_index, execution_count=None,
                                  store_history=True):
+        if self.stuck_at is not None:   # nothing can be asked of that kernel any more
+            raise DeadKernelError("the kernel stopped answering")
         self.current_index = cell_index
         if not is_test_cell(cell) or not cell.source.strip():
             return await super().async_execute_cell(cell, cell_index, execution_count,
                                                     store_history)
-        why = self.judge.needs_kernel(cell.source)
-        if why is None:
-            try:
-                return await self._judge_outside(cell, cell_index)
-            except NeedsKernelHere as exc:
-                why = str(exc)
-        grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id", "?")
-        self.events.append(f"cell {cell_index} ({grade_id}) was judged in the kernel: {why}")
-        return await self._judge_in_kernel(cell, cell_index, execution_count, store_history)
+        try:
+            return await self._judge_outside(cell, cell_index)
+        except NeedsKernelHere as exc:
+            # A check that is not judge-safe (tests/grading/test_judge_safe.py catches them
+            # before release): it is never run in the kernel; the cell fails, with the
+            # reason recorded for the instructor.
+            grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id", "?")
+            self.events.append(f"cell {cell_index} ({grade_id}) could not be judged: the "
+                               f"check is not judge-safe ({exc}); see docs/checks.md")
+            cell.outputs = [error_output("GraderError", "this check could not be judged "
+                                         "safely; your instructor has been told")]
+            cell.execution_count = None
+            cell.metadata.setdefault("autograder", {})["hidden_outputs"] = []
+            cell.metadata["autograder"]["judged"] = "not judged (check not judge-safe)"
+            self.nb.cells[cell_index] = cell
+            return cell
 
     async def _judge_outside(self, cell, cell_index):
         """The trusted judge runs the test cell here; only data crosses to the kernel."""
@@ -157,6 +184,7 @@ class GradingClient(Execute):
         cell.execution_count = None
         cell.metadata.setdefault("autograder", {})["hidden_outputs"] = hidden
         cell.metadata["autograder"]["judged"] = "outside the kernel"
+        self.verdicts[cell_index] = copy.deepcopy(cell.outputs)
         self.nb.cells[cell_index] = cell
         return cell
 
@@ -182,10 +210,9 @@ class GradingClient(Execute):
                 break
         return kept
 
-    def _request_from_thread(self, op: str, name: str, payload: str, timeout: float) -> str:
-        """Called by the judge's thread: one request to the driver, on the kernel's loop."""
-        future = asyncio.run_coroutine_threadsafe(self._request(op, name, payload, timeout),
-                                                  self.loop)
+    # -- the judge's transport (called from the judge's thread) -------------------------
+    def _from_thread(self, coroutine, timeout: float) -> judge.Event:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
         try:
             return future.result(timeout=timeout + 30)
         except DeadKernelError:
@@ -194,56 +221,60 @@ class GradingClient(Execute):
             future.cancel()
             raise judge.CallTimeout() from None
 
-    async def _request(self, op: str, name: str, payload: str, timeout: float) -> str:
+    async def _start(self, op: str, name: str, payload: str, timeout: float) -> judge.Event:
         expression = channel.request_expression(self.token, op, name, payload)
-        reply = await self._silent("", {"r": expression}, timeout=timeout)
-        if reply is None:
-            try:
-                await self.km.interrupt_kernel()
-            except Exception:  # noqa: BLE001 - the cell fails on time either way
-                pass
-            raise judge.CallTimeout()
+        self._pending = self.kc.execute("", silent=True, store_history=False,
+                                        user_expressions={"r": expression}, allow_stdin=True)
+        return await self._next_event(timeout)
+
+    async def _answer(self, text: str, timeout: float) -> judge.Event:
+        self.kc.input(text)
+        return await self._next_event(timeout)
+
+    async def _next_event(self, timeout: float) -> judge.Event:
+        """The reply to the pending request, or the kernel's input request on its way."""
+        deadline = time.monotonic() + timeout
+        pause, alive_at = 0.0002, time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            if await self.kc.stdin_channel.msg_ready():
+                msg = await self.kc.stdin_channel.get_msg(timeout=0)
+                if msg.get("msg_type") == "input_request" and \
+                        msg["parent_header"].get("msg_id") == self._pending:
+                    prompt = msg.get("content", {}).get("prompt", "")
+                    return "prompt", prompt if isinstance(prompt, str) else ""
+                continue
+            if await self.kc.shell_channel.msg_ready():
+                msg = await self.kc.shell_channel.get_msg(timeout=0)
+                if msg["parent_header"].get("msg_id") == self._pending:
+                    try:
+                        return "reply", channel.reply_payload(msg)
+                    except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+                        return "reply", wire.encode(("raised", "RuntimeError",
+                                                     f"the notebook's answer could not be "
+                                                     f"read ({exc})"))
+                continue
+            if time.monotonic() > alive_at:
+                if not await self.km.is_alive():
+                    raise DeadKernelError("Kernel died")
+                alive_at = time.monotonic() + 0.5
+            await asyncio.sleep(pause)
+            pause = min(2 * pause, 0.002)
         try:
-            return channel.reply_payload(reply)
-        except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
-            return wire.encode(("raised", "RuntimeError",
-                                f"the notebook's answer could not be read ({exc})"))
-
-    async def _judge_in_kernel(self, cell, cell_index, execution_count, store_history):
-        await self._probe(cell_index)
-        segments = split_hidden(cell.source, self.job.hidden_markers)
-        if len(segments) == 1 and not segments[0][0]:
-            return await super().async_execute_cell(cell, cell_index, execution_count,
-                                                    store_history)
-        outputs, hidden_outputs = [], []
-        part = cell
-        for hidden, source in segments:
-            part = copy.deepcopy(cell)
-            part.source = source
-            await super().async_execute_cell(part, cell_index, execution_count, store_history)
-            if hidden:
-                hidden_outputs += range(len(outputs), len(outputs) + len(part.outputs))
-            outputs += part.outputs
-            if any(o.output_type == "error" for o in part.outputs):
-                break
-        cell.outputs = outputs
-        cell.execution_count = part.get("execution_count")
-        cell.metadata.setdefault("autograder", {})["hidden_outputs"] = hidden_outputs
-        cell.metadata["autograder"]["judged"] = "in the kernel"
-        self.nb.cells[cell_index] = cell
-        return cell
-
-    async def _probe(self, cell_index: int) -> None:
-        reply = await self._silent("", {"probe": probe.probe_expression(self.token)})
-        if reply is None:   # the kernel is still busy with an earlier cell
-            self.events.append(f"the integrity check before cell {cell_index} got no answer "
-                               "(the kernel was busy)")
-            return
-        findings = probe.parse_probe_reply(reply)
-        if findings is None:
-            self.probe_findings.append(f"cell {cell_index}: the integrity probe was disabled")
-        else:
-            self.probe_findings += [f"cell {cell_index}: {f}" for f in findings]
+            await self.km.interrupt_kernel()
+        except Exception:  # noqa: BLE001 - the cell fails on time either way
+            pass
+        # Did the interrupt stop it? A kernel that still does not answer (it ignores
+        # SIGINT) cannot judge anything more: the notebook ends here.
+        deadline = time.monotonic() + STUCK_SECONDS
+        while time.monotonic() < deadline:
+            if await self.kc.shell_channel.msg_ready():
+                msg = await self.kc.shell_channel.get_msg(timeout=0)
+                if msg["parent_header"].get("msg_id") == self._pending:
+                    raise judge.CallTimeout()
+                continue
+            await asyncio.sleep(0.02)
+        self.stuck_at = self.current_index
+        raise judge.CallTimeout()
 
     def _account(self, cell_index: int, size: int) -> bool:
         """Count `size` bytes of output for the cell; False if over a cap."""
@@ -291,6 +322,21 @@ class GradingClient(Execute):
                                        "it would pass the output cap")
                 return
         super()._update_display_id(display_id, msg)
+
+
+def seal_verdicts(nb: NotebookNode, verdicts: dict[int, list]) -> None:
+    """Put back the judge's own outputs on every test cell it judged, and its verdict.
+
+    nbgrader scores a test cell from its outputs (an error: 0; otherwise full
+    points). Those outputs are written by the judge alone; this makes sure that
+    nothing the kernel sent afterwards (a late print, a display update, an
+    execute_result from a thread) is on the cell when nbgrader reads it, and
+    records the verdict itself (metadata autograder.verdict)."""
+    for index, outputs in verdicts.items():
+        cell = nb.cells[index]
+        cell.outputs = copy.deepcopy(outputs)
+        passed = not any(o.get("output_type") == "error" for o in outputs)
+        cell.metadata.setdefault("autograder", {})["verdict"] = "passed" if passed else "failed"
 
 
 def mark_not_run(nb: NotebookNode, after: int, ename: str, message: str) -> int:
@@ -388,6 +434,13 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
                     error_output("TimeLimit", result.reason))
             mark_not_run(nb, where, "NotRun", "not run: the notebook ran out of time before "
                                               "this cell")
+        elif client.stuck_at is not None:
+            result.status = PARTIAL
+            result.reason = (f"cell {client.stuck_at} ran out of its "
+                             f"{job.limits.cell_seconds:g} s time limit and the kernel stopped "
+                             "answering (it ignored the interrupt)")
+            mark_not_run(nb, client.stuck_at, "NotRun", "not run: the kernel stopped "
+                                                        "answering in an earlier cell")
         elif where < 0 or isinstance(exc, SetupError):
             result.status = FAILED
             detail = str(exc) if isinstance(exc, SetupError) else _death_reason(km)
@@ -404,6 +457,12 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
         result.seconds = time.perf_counter() - start - client.kernel_wait
         result.kernel_wait = client.kernel_wait
         await stop_kernel(km)
+    if client.stuck_at is not None and result.status == GRADED:   # it was the last cell
+        result.status = PARTIAL
+        result.reason = (f"cell {client.stuck_at} ran out of its {job.limits.cell_seconds:g} s "
+                         "time limit and the kernel stopped answering (it ignored the "
+                         "interrupt)")
+    seal_verdicts(nb, client.verdicts)
     result.events = client.events
     result.probe = client.probe_findings
     if result.status != FAILED:

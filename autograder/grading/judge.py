@@ -19,10 +19,13 @@ the display hook, ``session.send``) changes a verdict. The outputs of the
 test cell are composed here: the check's success line, or its message; for a
 hidden segment the message is capped and escaped.
 
-A cell that needs the kernel's own objects (a class defined by a locked cell,
-such as the autograd ``Value``, or a check that passes non-data arguments,
-such as a callback or a random generator) is judged in the kernel as before,
-and recorded as such (:class:`NeedsKernel`).
+Objects that are not data cross as numbers (:mod:`.remote`): the kernel's
+objects (a class defined by a locked cell, such as the autograd ``Value``, and
+what it makes) as handles the judge works on one request at a time, and the
+check's own functions and objects (a gradient, a ``_backward`` closure, a small
+model) as callbacks the kernel asks the judge to run. No test cell is ever run
+in the kernel: a check that gives the learner's code a class or a module is not
+judge-safe (:data:`NeedsKernel`), and the executor fails that cell, with an event.
 """
 
 from __future__ import annotations
@@ -43,11 +46,13 @@ import nbformat
 import numpy as np
 from nbformat import NotebookNode
 
-from . import wire
+from . import remote, wire
 from .cells import error_output, split_hidden
 
 PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
-TRUSTED_MODULES = ("numpy", "math", "autograder.checks")
+#: Modules whose imports in locked cells the judge runs itself: the package's own code
+#: (importing it installs nothing), never the submission's.
+TRUSTED_MODULES = ("numpy", "math", "autograder")
 HIDDEN_MESSAGE = "(its message is not shown for a hidden test)"
 MESSAGE_CHARS = 300        # an exception message from the kernel, at most
 HIDDEN_LINE_CHARS = 240    # one line of a hidden check's message, at most
@@ -60,10 +65,9 @@ _NUMPY_EXCEPTIONS = {"AxisError": np.exceptions.AxisError,
                      "LinAlgError": np.linalg.LinAlgError}
 
 
-class NeedsKernel(KeyboardInterrupt):
-    """This cell cannot be judged outside the kernel (the message says why).
-
-    A KeyboardInterrupt, so that no check's ``except Exception`` swallows it."""
+#: A check gave the learner's code something that can cross neither as data nor as a
+#: callback: the check is not judge-safe (docs/checks.md says how to make it so).
+NeedsKernel = remote.NotJudgeSafe
 
 
 class KernelLost(KeyboardInterrupt):
@@ -76,6 +80,14 @@ class CellOutOfTime(KeyboardInterrupt):
 
 class CallTimeout(Exception):
     """Raised by a channel request that got no reply in time."""
+
+
+class _Answer(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """The kernel answered a request made from inside a callback."""
+
+    def __init__(self, payload: str):
+        super().__init__("answer")
+        self.payload = payload
 
 
 # -- reading the notebook (statically) ----------------------------------------------
@@ -121,26 +133,6 @@ def trusted_imports(nb: NotebookNode) -> str:
                     and is_trusted_module(node.module):
                 found.append(ast.unparse(node))
     return "\n".join(found)
-
-
-def locked_definitions(nb: NotebookNode) -> set[str]:
-    """Classes and functions that the instructor's locked cells define in the kernel,
-    and what they import from modules the judge does not load itself."""
-    names = set()
-    for cell in nb.cells:
-        meta = _meta(cell)
-        if cell.cell_type == "code" and meta.get("locked") and not meta.get("grade"):
-            tree = _parse(cell.source)
-            for node in tree.body if tree else []:
-                if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                    names.add(node.name)
-                elif isinstance(node, ast.Import):
-                    names.update((a.asname or a.name).split(".")[0] for a in node.names
-                                 if not is_trusted_module(a.name))
-                elif isinstance(node, ast.ImportFrom) and not (
-                        node.level == 0 and node.module and is_trusted_module(node.module)):
-                    names.update(a.asname or a.name for a in node.names)
-    return names
 
 
 def student_sources(nb: NotebookNode) -> dict[str, str]:
@@ -292,7 +284,7 @@ def _mirror(before, after) -> None:
         for i, (b, a) in enumerate(zip(before, after, strict=True)):
             if _mutable(b) and type(a) is type(b):
                 _mirror(b, a)
-            else:
+            elif not isinstance(a, remote.RemoteObject | remote.RemoteClass):
                 before[i] = a
     elif type(before) is dict and type(after) is dict:
         for key in list(before):
@@ -301,7 +293,7 @@ def _mirror(before, after) -> None:
         for key, value in after.items():
             if key in before and _mutable(before[key]):
                 _mirror(before[key], value)
-            else:
+            elif not isinstance(value, remote.RemoteObject | remote.RemoteClass):
                 before[key] = value
     elif type(before) is np.random.Generator and type(after) is np.random.Generator:
         before.bit_generator.state = after.bit_generator.state
@@ -316,26 +308,59 @@ def _mutable(value) -> bool:
 
 # -- judging a cell --------------------------------------------------------------------
 Request = Callable[[str, str, str, float], str]   # (op, name, payload, timeout) -> payload
+Event = tuple[str, str]   # ("reply", payload) from the shell, or ("prompt", text) from stdin
+
+
+class Transport:
+    """How the judge reaches the kernel's driver.
+
+    start(op, name, payload, timeout) sends a request; answer(text, timeout)
+    answers the kernel's pending input request. Both return the next event:
+    ("reply", payload), the request's answer, or ("prompt", text), the kernel
+    asking for input (a callback of the judge, or the student's own input())."""
+
+    def start(self, op: str, name: str, payload: str, timeout: float) -> Event:
+        raise NotImplementedError
+
+    def answer(self, text: str, timeout: float) -> Event:
+        raise NotImplementedError
+
+
+class _PlainRequests(Transport):
+    """A transport from a request function (no input requests: no callbacks)."""
+
+    def __init__(self, request: Request):
+        self.request = request
+
+    def start(self, op, name, payload, timeout):
+        return "reply", self.request(op, name, payload, timeout)
+
+    def answer(self, text, timeout):
+        raise RuntimeError("this channel cannot answer input requests")
 
 
 class Judge:
-    """Judges the test cells of one notebook; `request` reaches the kernel's driver."""
+    """Judges the test cells of one notebook; `transport` reaches the kernel's driver."""
 
-    def __init__(self, nb: NotebookNode, request: Request, hidden_markers: tuple[str, str]):
-        self.request = request
+    def __init__(self, nb: NotebookNode, transport: Transport | Request,
+                 hidden_markers: tuple[str, str]):
+        self.transport = transport if isinstance(transport, Transport) \
+            else _PlainRequests(transport)
         self.markers = hidden_markers
         self.trusted: dict = {"__name__": "__judge__", "__builtins__": builtins}
-        self.locked = locked_definitions(nb)
         for statement in trusted_imports(nb).splitlines():
             try:
                 exec(compile(statement, "<trusted imports>", "exec"), self.trusted)
-            except Exception:  # noqa: BLE001 - not importable here: those cells use the kernel
-                self.locked.update(_imported_names(statement))
+            except Exception:  # noqa: BLE001 - not importable here: the names come from the kernel
+                pass
         self.base = set(self.trusted)
         self.sources = student_sources(nb)
         self.deadline = float("inf")
         self.hidden = False
         self.student_text: list[str] = []   # exception messages seen in hidden calls
+        self.remote = remote.Remote(self._exchange, self._reply)
+        self.depth = 0               # callbacks of the judge running inside a kernel call
+        self.abort: BaseException | None = None
 
     def remaining(self) -> float:
         left = self.deadline - time.monotonic()
@@ -343,28 +368,81 @@ class Judge:
             raise CellOutOfTime()
         return left
 
-    def _ask(self, op: str, name: str, payload: str):
+    # -- the exchange, with callbacks ------------------------------------------------------
+    def _exchange(self, op: str, name: str, payload: str) -> str:
+        """One request to the driver: the payload of its answer."""
         try:
-            reply = self.request(op, name, payload, self.remaining())
+            return self._round(op, name, payload)
+        except _Answer as answer:
+            return answer.payload
+
+    def _round(self, op: str, name: str, payload: str) -> str:
+        """One request to the driver; the kernel's calls to our callbacks are served
+        on the way (each may make requests of its own: one level deeper)."""
+        try:
+            if self.depth == 0:
+                event = self.transport.start(op, name, payload, self.remaining())
+            else:
+                event = self.transport.answer(wire.encode(("request", op, name, payload)),
+                                              self.remaining())
+            while True:
+                kind, text = event
+                if kind == "reply":
+                    if self.depth:
+                        raise RuntimeError("the notebook answered out of turn")
+                    if self.abort is not None:
+                        raise self.abort
+                    return text
+                event = self.transport.answer(self._prompt(text), self.remaining())
         except CallTimeout:
             raise CellOutOfTime() from None
-        return wire.decode(reply)
+
+    def _prompt(self, text: str) -> str:
+        """What to answer to the kernel's input request `text` (the answer to a request
+        made from inside a callback is raised as _Answer)."""
+        try:
+            message = self.remote.decode(text)
+        except wire.NotData:
+            return ""                      # the student's own input(): an empty line
+        if type(message) is tuple and len(message) == 2 and message[0] == "answer" \
+                and self.depth and type(message[1]) is str:
+            raise _Answer(message[1])
+        if type(message) is not tuple or not message or \
+                message[0] not in ("callback", "attr", "op"):
+            return ""
+        if self.abort is not None:
+            return wire.encode(("raise", "RuntimeError", "the grader stopped this call"))
+        self.depth += 1
+        try:
+            return self.remote.serve(message)
+        except (KernelLost, CellOutOfTime, remote.NotJudgeSafe) as exc:
+            self.abort = exc               # unwind the kernel first, then stop
+            return wire.encode(("raise", "RuntimeError", "the grader stopped this call"))
+        finally:
+            self.depth -= 1
+
+    def _ask(self, op: str, name: str, payload: str):
+        return self.remote.decode(self._exchange(op, name, payload))
 
     def _call(self, name: str, args: tuple, kwargs: dict):
         try:
-            payload = wire.encode((list(args), dict(kwargs)), refs=True)
+            payload = self.remote.encode((list(args), dict(kwargs)))
         except wire.NotData as exc:
-            raise NeedsKernel(f"the check passes `{name}` something that is not data "
-                              f"({exc})") from None
+            raise NeedsKernel(f"the check gives `{name}` something that is neither data nor "
+                              f"a function ({exc})") from None
+        return self._reply(self._exchange("call", name, payload), args, kwargs, name)
+
+    def _reply(self, text: str, args, kwargs, name: str):
+        """The result of a call from the driver's reply `text` (raises what it raised)."""
         try:
-            reply = self._ask("call", name, payload)
+            reply = self.remote.decode(text)
         except wire.NotData as exc:
             raise RuntimeError(f"the notebook's answer could not be read: {exc}") from None
         kind = reply[0] if isinstance(reply, tuple) and reply else None
         if kind == "ok" and len(reply) == 3:
             _, result, after = reply
             try:
-                new_args, new_kwargs = wire.decode(after, refs="skip") if after else (None, None)
+                new_args, new_kwargs = self.remote.decode(after) if after else (None, None)
             except (wire.NotData, TypeError, ValueError):
                 new_args = new_kwargs = None
             if isinstance(new_args, list) and len(new_args) == len(args):
@@ -407,23 +485,12 @@ class Judge:
                                           lambda a, k, n=name: self._call(n, a, k))
             elif entry[0] == "value" and len(entry) == 2:
                 try:
-                    values[name] = wire.decode(entry[1])
+                    values[name] = self.remote.decode(entry[1])
                 except wire.NotData as exc:
                     values[name] = Unreadable(name, str(exc))
             elif entry[0] == "notdata" and len(entry) == 2:
                 values[name] = Unreadable(name, escape(str(entry[1]), MESSAGE_CHARS))
         return values
-
-    def needs_kernel(self, source: str) -> str | None:
-        """Why this cell must be judged in the kernel, or None."""
-        try:
-            names = free_names(source)
-        except SyntaxError:
-            return None   # judged here: the syntax error is the cell's result
-        used = [n for n in names if n in self.locked and n not in self.base]
-        if used:
-            return f"it uses {', '.join(used)}, defined by a locked cell in the kernel"
-        return None
 
     def judge(self, cell: NotebookNode, seconds: float) -> tuple[list, list[int]]:
         """(outputs, indices of the hidden segment's outputs) for a test cell."""
@@ -449,9 +516,6 @@ class Judge:
             wanted = [n for n in free_names(source) if n not in self.trusted
                       and (n in self.sources or not hasattr(builtins, n))]
             fetched = self._resolve(wanted)
-            for name in wanted:   # e.g. a dict of the student's functions
-                if isinstance(fetched.get(name), Unreadable):
-                    raise NeedsKernel(f"`{name}` is not data ({fetched[name].reason})")
             namespace = {**self.trusted, **fetched}
             try:
                 with contextlib.redirect_stdout(stdout), \

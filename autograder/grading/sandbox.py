@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -220,6 +221,7 @@ class Slot:
 
     base: Path          # private to the worker (0700)
     uid: int | None     # the uid inside, when running as root
+    cgroup: Path | None = None   # its memory cgroup, when one is made
 
     @property
     def ipc(self) -> Path:       # connection file and the kernel's sockets
@@ -270,6 +272,8 @@ class Slot:
 
     def remove(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)
+        if self.cgroup is not None:
+            remove_cgroup(self.cgroup)
 
 
 def sweep_stale_slots() -> int:
@@ -288,6 +292,16 @@ def sweep_stale_slots() -> int:
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
         except PermissionError:   # alive, someone else's
+            continue
+    found = memory_cgroup()
+    for folder in found[0].glob(f"{CGROUP_PREFIX}*-*") if found else []:
+        try:
+            os.kill(int(folder.name.split("-")[1]), 0)
+        except ValueError:
+            continue
+        except ProcessLookupError:
+            removed += remove_cgroup(folder, attempts=1)
+        except PermissionError:
             continue
     return removed
 
@@ -310,15 +324,85 @@ def die_with_parent() -> None:
         os._exit(70)
 
 
+#: Where a writable cgroup hierarchy with a memory controller may be mounted: cgroups v2
+#: (unified) first, then v1's memory hierarchy (containers often delegate one of them).
+CGROUP_ROOTS = ("/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/memory")
+CGROUP_PREFIX = "agk-"
+
+
+def _cgroup_version(root: Path) -> str | None:
+    """"v2" or "v1" if `root` is a cgroup folder with a memory controller, else None."""
+    try:
+        if (root / "cgroup.controllers").exists():
+            return "v2" if "memory" in (root / "cgroup.subtree_control").read_text().split() \
+                else None
+        return "v1" if (root / "memory.limit_in_bytes").exists() else None
+    except OSError:
+        return None
+
+
+def _limit_files(version: str, memory_mb: int) -> dict[str, str]:
+    size = str(memory_mb * 1024 * 1024)
+    if version == "v2":
+        return {"memory.max": size, "memory.swap.max": "0"}
+    return {"memory.limit_in_bytes": size, "memory.memsw.limit_in_bytes": size}
+
+
+def make_memory_cgroup(root: Path, version: str, name: str, memory_mb: int) -> Path:
+    """A new cgroup `name` under `root` capped at `memory_mb` for all its processes."""
+    folder = root / name
+    folder.mkdir()
+    for file, value in _limit_files(version, memory_mb).items():
+        target = folder / file
+        if target.exists():     # memsw / swap.max exist only with swap accounting
+            target.write_text(value)
+    return folder
+
+
+def remove_cgroup(folder: Path, attempts: int = 50) -> bool:
+    """Remove a sandbox's cgroup once its processes are gone (they may take a moment)."""
+    for _ in range(attempts):
+        try:
+            folder.rmdir()
+            return True
+        except FileNotFoundError:
+            return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+@functools.lru_cache(maxsize=1)
+def memory_cgroup() -> tuple[Path, str] | None:
+    """(root, "v2" | "v1") of a cgroup hierarchy this process may write, else None."""
+    if sys.platform != "linux":
+        return None
+    for candidate in CGROUP_ROOTS:
+        root = Path(candidate)
+        version = _cgroup_version(root)
+        if version is None:
+            continue
+        try:
+            probe = make_memory_cgroup(root, version, f"{CGROUP_PREFIX}{os.getpid()}-probe", 64)
+        except OSError:
+            continue
+        remove_cgroup(probe)
+        return root, version
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def memory_limiter() -> tuple[list[str] | None, str]:
     """How each sandbox's memory is capped here: (command prefix or None, in words).
 
     With a systemd user session (cgroups v2), each kernel runs in its own scope
-    with MemoryMax, which counts every process of the sandbox together. Without
-    one, each process of the kernel gets RLIMIT_AS (its address space), set by
-    the launcher before any student code runs: a fork bomb of big processes is
-    then bounded only by processes x memory.
+    with MemoryMax, which counts every process of the sandbox together. Else,
+    if this process may write a cgroup hierarchy with a memory controller (v2,
+    or v1's memory hierarchy, as in many containers), each sandbox gets its own
+    cgroup with the same cap (see :func:`memory_cgroup`; the prefix is then None).
+    Always, each process of the kernel gets RLIMIT_AS (its address space), set by
+    the launcher before any student code runs; alone, it bounds a fork bomb of
+    big processes only by processes x memory.
     """
     systemd_run = shutil.which("systemd-run")
     why = "systemd-run is not installed"
@@ -334,7 +418,27 @@ def memory_limiter() -> tuple[list[str] | None, str]:
             why = (probe.stderr.strip().splitlines() or ["it failed"])[-1]
         except (OSError, subprocess.SubprocessError) as exc:
             why = str(exc)
-    return None, f"RLIMIT_AS per process (no cgroup scope: {why})"
+    found = memory_cgroup()
+    if found is not None:
+        root, version = found
+        return None, (f"cgroups {version}: a cgroup per sandbox under {root} with its memory "
+                      f"capped, plus RLIMIT_AS per process (no systemd scope: {why})")
+    return None, f"RLIMIT_AS per process (no systemd scope: {why}; no writable memory cgroup)"
+
+
+def cgroup_prefix(slot: Slot, limits: Limits) -> list[str]:
+    """The command prefix that starts a sandbox inside its own memory cgroup (or [])."""
+    found = memory_cgroup()
+    if found is None:
+        return []
+    root, version = found
+    try:
+        slot.cgroup = make_memory_cgroup(root, version, slot.base.name, limits.memory_mb)
+    except OSError:
+        return []
+    # The shell joins the cgroup, then becomes the sandbox: every process it starts
+    # (bubblewrap, the kernel, whatever the student forks) is counted together.
+    return ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(slot.cgroup)]
 
 
 def kernel_command(capability: Capability, limits: Limits, slot: Slot, connection_file: str,
@@ -363,6 +467,8 @@ def kernel_command(capability: Capability, limits: Limits, slot: Slot, connectio
     if scope is not None:   # the whole sandbox in one cgroup, capped together
         scope = [*scope, "-p", f"MemoryMax={limits.memory_mb}M", "-p", "MemorySwapMax=0",
                  "--"]
+    else:
+        scope = cgroup_prefix(slot, limits) or None
     if not isolated:
         return [*(scope or []), *launcher]
     disk = str(limits.disk_mb * 1024 * 1024)

@@ -201,6 +201,9 @@ class _Reader(ast.NodeVisitor):
         self.flags: list[Flag] = []
         self.depth = 0
         self.globals: set[str] = set()
+        # names bound to objects of the check packages (a check, its oracle...)
+        self.check_objects = {name for name, (module, attr) in watched.items()
+                              if attr is not None and module.startswith("autograder.checks")}
 
     def flag(self, severity: str, kind: str, detail: str) -> None:
         self.flags.append(Flag(self.notebook, severity, kind, detail))
@@ -315,6 +318,12 @@ class _Reader(ast.NodeVisitor):
             name = alias.asname or alias.name
             if name in self.watched and self.watched[name] != (node.module, alias.name):
                 self._binds(name, "re-imports")
+            if (node.module or "").startswith("autograder.checks"):
+                self.check_objects.add(name)
+                if alias.name.startswith("_"):
+                    self.flag(REVIEW, "check internals",
+                              f"imports {alias.name} from {node.module} (a check's oracle "
+                              "or cases)")
         self._modules_used(node.module or "")
         self.generic_visit(node)
 
@@ -347,6 +356,12 @@ class _Reader(ast.NodeVisitor):
     def visit_Attribute(self, node):
         if node.attr in SHELL_INTERNALS:
             self.flag(UNTRUSTED, "kernel manipulation", f"uses `{_dotted(node)}`")
+        if isinstance(node.value, ast.Name) and node.value.id in self.check_objects:
+            # e.g. check_row_means.oracle(a): the verdict is not changed (the judge has
+            # its own copy), but the answer is the reference solution's
+            self.flag(REVIEW, "check internals",
+                      f"uses `{_dotted(node)}`, part of a check (its oracle, cases or "
+                      "mistakes)")
         self.generic_visit(node)
 
     def visit_Constant(self, node):

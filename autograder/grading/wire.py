@@ -22,9 +22,14 @@ MAX_BYTES = 32 * 1024 * 1024      # one payload, before base64
 MAX_ITEMS = 200_000               # values in one payload (containers count)
 MAX_DEPTH = 32
 MAX_STR = 1_000_000               # characters in one string
+REF_MODULES = ("numpy", "math")   # functions sent by reference: the kernel imports them
 
 
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+#: Values of these types (and their subclasses) are data or are refused; never handles.
+DATA_TYPES = (np.ndarray, np.generic, bool, int, float, complex, str, bytes, list, tuple,
+              dict, np.random.Generator)
+OTHER_TAGS = ("h", "k")          # a handle to a kernel object; a judge's callback
 
 
 class NotData(ValueError):
@@ -43,7 +48,7 @@ def _reference(v):
         module, name = getattr(v, "__module__", None), v.__qualname__
     else:
         return None
-    if not module or not name or "<" in name:
+    if not module or not name or "<" in name or module.split(".")[0] not in REF_MODULES:
         return None
     try:
         found = importlib.import_module(module)
@@ -69,10 +74,14 @@ def _array_bytes(array) -> bytes:
     return buffer.getvalue()
 
 
-def encode(value, refs: bool = False) -> str:
+def encode(value, refs: bool = False, other=None) -> str:
     """`value` as payload text; NotData if it is (or holds) anything but data.
 
-    With `refs`, importable functions are sent as references (judge to kernel)."""
+    With `refs`, importable NumPy and math functions are sent as references
+    (judge to kernel). `other(v)`, if given, is asked about any other value: it
+    returns a node (a dict such as {"t": "h", "id": 3}) that stands for it, or None
+    (then the value is refused). The two sides use it for handles and callbacks
+    (:mod:`.remote`); no subclass of a data type is ever offered to it."""
     blobs = []
     count = [0, 0]   # items, bytes
 
@@ -116,6 +125,10 @@ def encode(value, refs: bool = False) -> str:
         reference = _reference(v) if refs else None
         if reference is not None:
             return {"t": "x", "m": reference[0], "q": reference[1]}
+        if other is not None and not isinstance(v, DATA_TYPES):
+            node = other(v)
+            if node is not None:
+                return node
         if isinstance(v, np.ndarray):
             raise NotData(f"a subclass of numpy.ndarray ({_kind(v)}) is not a plain array; "
                           "return np.asarray(...) of it")
@@ -130,11 +143,12 @@ def encode(value, refs: bool = False) -> str:
     return base64.b64encode(body).decode("ascii")
 
 
-def decode(text: str, refs: str = "refuse"):
+def decode(text: str, refs: str = "refuse", other=None):
     """The value in payload `text`; NotData if it is malformed or too big.
 
     refs: what a function reference becomes: "refuse" (NotData), "resolve" (import
-    it: the kernel's side only) or "skip" (None)."""
+    it: the kernel's side only) or "skip" (None). `other(node)` turns the nodes
+    that `encode`'s `other` made back into objects (NotData if it does not know one)."""
     if not isinstance(text, str) or len(text) > (MAX_BYTES * 4) // 3 + 16:
         raise NotData("the reply is not a payload or is too big")
     try:
@@ -195,6 +209,8 @@ def decode(text: str, refs: str = "refuse"):
         if t == "d":
             keys = [value(k, depth + 1) for k in node["k"]]
             return dict(zip(keys, [value(x, depth + 1) for x in node["v"]], strict=True))
+        if t in OTHER_TAGS and other is not None:
+            return other(node)
         raise NotData("the reply is malformed")
 
     try:

@@ -141,6 +141,23 @@ HIDDEN_DISPLAY = ("from IPython.display import display\n"
                   "    _handle.update('PLAN' + 'TED ' + repr(a.tolist()) * 1000)\n"
                   "    return a.mean(axis=1)\n")
 
+# A thread that keeps sending passing-looking outputs (prints, an execute_result and a
+# display update, addressed to whatever request the kernel is serving) while the judge
+# judges the failing row_means cell: the score must stay what the work earns.
+FORGED_OUTPUT = ("import threading, time\n"
+                 "from IPython.display import display\n"
+                 "_shown = display('ok', display_id=True)\n"
+                 "def _forge():\n"
+                 "    k = get_ipython().kernel\n"
+                 "    for _ in range(3000):\n"
+                 "        print('\u2713 row_means: 3 checks passed')\n"
+                 "        _shown.update('\u2713 all tests passed')\n"
+                 "        k.session.send(k.iopub_socket, 'execute_result',\n"
+                 "                       {'data': {'text/plain': '2'}, 'metadata': {},\n"
+                 "                        'execution_count': 1}, parent=k.get_parent())\n"
+                 "        time.sleep(0.005)\n"
+                 "threading.Thread(target=_forge, daemon=True).start()\n" + WRONG_ROW_MEANS)
+
 
 def _raw(text):
     return lambda nb: text
@@ -253,6 +270,12 @@ def cases(course_root: str) -> list[Case]:
              flags={(untrusted, "kernel manipulation")}, review=True),
         Case("chosen_exception_message", {**CORRECT, "row_means": CHOSEN_MESSAGE}, 1,
              output="hidden check 1 of 2 failed", absent=("PLANTED",)),
+        Case("calls_the_oracle", {**CORRECT, "row_means":
+             "from autograder.checks.orientation import check_row_means as _c\n"
+             "def row_means(a):\n    return _c.oracle(a)\n"}, 3,
+             flags={(review, "check internals")}),
+        Case("forged_passing_output", {**CORRECT, "row_means": FORGED_OUTPUT}, 1,
+             status=("graded", "partial")),
         Case("display_update_from_hidden_call", {**CORRECT, "row_means": HIDDEN_DISPLAY}, 3,
              absent=("PLANTED",)),
         Case("huge_file", _correct_plus(

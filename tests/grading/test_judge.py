@@ -12,9 +12,10 @@ import inspect
 import nbformat
 import numpy as np
 import pytest
+from fakekernel import FakeKernel
 
 from autograder.checks.learner import loops_in
-from autograder.grading import channel, judge, wire
+from autograder.grading import judge, wire
 
 MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
@@ -90,7 +91,6 @@ def test_trusted_imports_come_from_locked_cells_and_trusted_modules_only():
     source = judge.trusted_imports(nb)
     assert "import numpy as np" in source and "check_row_means" in source
     assert "matplotlib" not in source and "Case" not in source
-    assert judge.locked_definitions(nb) == {"Value", "plt"}
 
 
 def test_student_sources_read_magics_and_follow_aliases():
@@ -119,24 +119,6 @@ def test_escape_caps_and_shows_control_characters():
 
 
 # -- judging against the real driver, in process --------------------------------------
-class FakeKernel:
-    """The real driver with a dict for the kernel's globals."""
-
-    def __init__(self, user_ns):
-        import builtins
-
-        self.user_ns = user_ns
-        ns = {"get_ipython": lambda: self}
-        exec(channel.driver_code("t0ken"), ns)
-        self.driver = builtins._autograder_driver_t0ken
-        del builtins._autograder_driver_t0ken
-        self.requests = 0
-
-    def request(self, op, name, payload, timeout):
-        self.requests += 1
-        return self.driver(op, name, payload)
-
-
 TEST_CELL = '''check_row_means(row_means)
 ### BEGIN HIDDEN TESTS
 from autograder.checks import Case
@@ -148,7 +130,7 @@ check_row_means(row_means, cases=[Case("a 1x1 array", (np.array([[3.0]]),))], hi
 def _judge(user_ns, source=TEST_CELL):
     nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
     kernel = FakeKernel(user_ns)
-    outputs, hidden = judge.Judge(nb, kernel.request, MARKERS).judge(nb.cells[1], 30)
+    outputs, hidden = judge.Judge(nb, kernel, MARKERS).judge(nb.cells[1], 30)
     return outputs, hidden, kernel
 
 
@@ -195,13 +177,9 @@ def test_a_function_that_changes_its_input_is_caught_through_the_channel():
         "changed its input" in outputs[-1].evalue
 
 
-def test_a_missing_function_is_a_name_error_and_a_locked_class_needs_the_kernel():
+def test_a_missing_function_is_a_name_error():
     outputs, _, _ = _judge({})
     assert outputs[-1].ename == "NameError"
-    nb = _nb(SETUP)
-    j = judge.Judge(nb, FakeKernel({}).request, MARKERS)
-    assert "Value" in j.needs_kernel("check_row_means(f, Value)")
-    assert j.needs_kernel("check_row_means(row_means)") is None
 
 
 def test_a_generator_passed_to_the_student_advances_as_in_the_kernel():
@@ -212,13 +190,107 @@ def test_a_generator_passed_to_the_student_advances_as_in_the_kernel():
     nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
     kernel = FakeKernel({"draw": lambda g: g.normal(size=3),
                          "expected_state": rng.bit_generator.state})
-    outputs, _ = judge.Judge(nb, kernel.request, MARKERS).judge(nb.cells[1], 30)
+    outputs, _ = judge.Judge(nb, kernel, MARKERS).judge(nb.cells[1], 30)
     assert outputs == []
 
 
-def test_a_check_that_passes_non_data_asks_for_the_kernel():
-    source = "row_means(lambda x: x)\n"
+def test_a_check_that_passes_a_class_of_its_own_is_not_judge_safe():
+    source = "class Box:\n    pass\n\nrow_means(Box)\n"
     nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
-    j = judge.Judge(nb, FakeKernel({"row_means": lambda f: 1}).request, MARKERS)
-    with pytest.raises(judge.NeedsKernel, match="not data"):
+    j = judge.Judge(nb, FakeKernel({"row_means": lambda f: 1}), MARKERS)
+    with pytest.raises(judge.NeedsKernel, match="neither data nor a function"):
         j.judge(nb.cells[1], 30)
+
+
+# -- handles and callbacks: checks that pass functions or use the learner's objects ---------
+def _run(source, user_ns):
+    nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
+    kernel = FakeKernel(user_ns)
+    outputs, _ = judge.Judge(nb, kernel, MARKERS).judge(nb.cells[1], 30)
+    return outputs, kernel
+
+
+def test_a_function_of_the_check_runs_in_the_judge_when_the_learner_calls_it():
+    calls = []
+    source = ("def grad(x):\n    calls.append(x.copy())\n    return 2 * x\n"
+              "path = descend(grad, np.array([1.0]), 0.25, 2)\n"
+              "assert np.allclose(path, [1.0, 0.5, 0.25]), path\n")
+    nb = _nb(SETUP, (source, {"grade": True, "grade_id": "t", "locked": True, "points": 1}))
+    kernel = FakeKernel({"descend": lambda g, x, lr, n: np.array(
+        [x := x - lr * g(x) if i else x for i in range(n + 1)]).ravel()})
+    j = judge.Judge(nb, kernel, MARKERS)
+    j.trusted["calls"] = calls
+    outputs, _ = j.judge(nb.cells[1], 30)
+    assert outputs == [] and len(calls) == 2 and kernel.prompts == 2
+
+
+def test_the_learners_objects_are_handles_the_judge_works_with_but_never_reads():
+    class Value:
+        def __init__(self, data, prev=()):
+            self.data, self.grad, self._prev = data, 0.0, prev
+            self.__array_interface__ = {"shape": (1,), "typestr": "<f8", "data": (8, False)}
+
+    def add(a, b):
+        return Value(a.data + b.data, (a, b))
+
+    source = ("a, b = Value(2.0), Value(3.0)\nout = add(a, b)\n"
+              "assert isinstance(Value, type) and isinstance(out, Value)\n"
+              "assert out.data == 5.0 and out._prev[0] is a and out._prev[1] is b\n"
+              "out.grad = 1.5\nassert out.grad == 1.5 and type(out).__name__ == 'Value'\n"
+              "assert not hasattr(out, '__array_interface__')\n"
+              "assert np.asarray(out).dtype == object\n")
+    outputs, kernel = _run(source, {"Value": Value, "add": add})
+    assert outputs == [], outputs
+
+
+def test_the_kernel_cannot_send_a_function_or_call_one_it_was_not_given():
+    from autograder.grading import remote as remote_module
+
+    r = remote_module.Remote(lambda *a: "", lambda *a: None)
+    with pytest.raises(wire.NotData, match="function"):
+        r._in({"t": "k", "id": 7})
+    assert "no such function" in str(wire.decode(r.run_callback(7, [], {})))
+    r.encode([np.sin, abs])               # np.sin goes by reference, abs as callback 1
+    assert r._in({"t": "k", "id": 1}) is abs and r.callbacks == {1: abs}
+
+
+def test_an_object_of_the_check_is_used_from_the_kernel_but_stays_in_the_judge():
+    source = ("class Model:\n    vocab = 3\n"
+              "    def __call__(self, tokens):\n        return np.asarray(tokens) % self.vocab\n"
+              "got = sample(Model(), [4, 5])\n"
+              "assert got == ([1, 2], 3), got\n")
+    outputs, kernel = _run(source, {"sample": lambda m, t: (m(t).tolist(), m.vocab)})
+    assert outputs == [] and kernel.prompts == 2      # one call, one attribute read
+
+
+def test_the_kernel_reads_no_dunder_of_the_judges_objects():
+    from autograder.grading import remote as remote_module
+
+    r = remote_module.Remote(lambda *a: "", lambda *a: None)
+    r.encode([np.mean])                                  # by reference: not a callback
+    r.encode([lambda x: x])                              # callback 1
+    for name in ("__globals__", "__code__", "__class__", "__closure__"):
+        reply = wire.decode(r.serve(("attr", 1, name)))
+        assert reply[0] == "raise" and reply[1] == "AttributeError"
+    assert wire.decode(r.serve(("attr", 9, "x")))[0] == "raise"     # not ours
+
+
+def test_the_score_nbgrader_reads_is_the_judges_verdict():
+    from nbgrader.utils import determine_grade
+
+    from autograder.grading import execute
+    from autograder.grading.cells import error_output
+
+    nb = _nb(SETUP, ("check_row_means(row_means)",
+                     {"grade": True, "grade_id": "t", "locked": True, "points": 2}))
+    verdict = [error_output("AssertionError", "row_means: check 1 of 3 failed")]
+    cell = nb.cells[1]
+    # what a thread of the kernel might have added after the judge was done
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="✓ passed\n"),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": "2"},
+                                           execution_count=1)]
+    assert determine_grade(cell)[0] == 2            # nbgrader would believe it
+    execute.seal_verdicts(nb, {1: verdict})
+    assert determine_grade(cell)[0] == 0
+    assert cell.metadata["autograder"]["verdict"] == "failed"
+    assert [o.output_type for o in cell.outputs] == ["error"]

@@ -13,7 +13,8 @@ from helpers import HAS_BWRAP
 
 import autograder
 from autograder.grading import sandbox
-from autograder.grading.execute import execute_job, split_hidden, start_kernel
+from autograder.grading.cells import split_hidden
+from autograder.grading.execute import execute_job, start_kernel
 from autograder.grading.jobs import GRADED, Job
 
 PROBE = r'''
