@@ -32,8 +32,8 @@ ACTIONS = ("up", "right", "down", "left")
 MOVES = ((-1, 0), (0, 1), (1, 0), (0, -1))        # (row, column) change of each action
 
 DEFAULT_LAYOUT = (
-    "...#G",
-    ".#..X",
+    "....G",
+    ".#.#X",
     "S....",
 )
 
@@ -192,3 +192,48 @@ def plot_values(world: GridWorld, values: np.ndarray, policy: np.ndarray | None 
         ax.set_title(title, fontsize=10)
     plt.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     return ax
+
+
+def batch_rollouts(world: GridWorld, policy: np.ndarray, n_episodes: int,
+                   rng: np.random.Generator, max_steps: int = 200
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`n_episodes` episodes from the start state at once, padded to a common length.
+
+    policy: float array (S, A), each row a distribution over actions.
+    Returns (states, actions, rewards, lengths): int, int and float arrays of shape
+    (E, T) and an int array (E,), where T is the longest episode. Episode e is
+    states[e, :lengths[e]], actions[e, :lengths[e]], rewards[e, :lengths[e]]; the
+    entries after its end are 0 (padding, not steps). An episode still running after
+    max_steps is cut there.
+    """
+    policy = np.asarray(policy, dtype=float)
+    if policy.shape != (world.n_states, world.n_actions):
+        raise ValueError(f"policy should have shape {(world.n_states, world.n_actions)}, "
+                         f"got {policy.shape}")
+    cum_pi = np.cumsum(policy, axis=1)
+    cum_pi /= cum_pi[:, -1:]
+    cum_p = np.cumsum(world.P, axis=2)
+    s = np.full(n_episodes, world.start)
+    alive = np.ones(n_episodes, dtype=bool)
+    lengths = np.zeros(n_episodes, dtype=int)
+    S_, A_, R_ = [], [], []
+    for _ in range(max_steps):
+        if not alive.any():
+            break
+        u, v = rng.random(n_episodes), rng.random(n_episodes)
+        a = np.minimum((u[:, None] >= cum_pi[s]).sum(axis=1), world.n_actions - 1)
+        s2 = np.minimum((v[:, None] >= cum_p[s, a]).sum(axis=1), world.n_states - 1)
+        S_.append(np.where(alive, s, 0))
+        A_.append(np.where(alive, a, 0))
+        R_.append(np.where(alive, world.R[s, a], 0.0))
+        lengths += alive
+        s = np.where(alive, s2, s)
+        alive &= ~world.terminal[s]
+    return (np.array(S_, dtype=int).T.reshape(n_episodes, -1),
+            np.array(A_, dtype=int).T.reshape(n_episodes, -1),
+            np.array(R_, dtype=float).T.reshape(n_episodes, -1), lengths)
+
+
+def expected_return(world: GridWorld, policy: np.ndarray, gamma: float) -> float:
+    """J = V^pi(start), the expected discounted return of an episode, by a linear solve."""
+    return float(exact_values(world, policy, gamma)[world.start])
