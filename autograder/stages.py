@@ -39,7 +39,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("05_alignment_reflections", "Alignment reading reflections", 34,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
-    Stage("07_rl_and_rlhf", "RL and RLHF", 5,
+    Stage("07_rl_and_rlhf", "RL and RLHF", 8,
           "bandits, MDPs, policy gradients, PPO's objective, a reward model from preferences, "
           "RLHF and DPO on their own model, reward hacking measured"),
 )

@@ -243,7 +243,13 @@ def bias_ratio(estimate: np.ndarray, args: tuple, exact: np.ndarray) -> tuple[fl
 
 
 def _verify_reinforce(fn, ctx: Context) -> None:
-    rng = ctx.rng()
+    # a Case's only argument is a seed: it picks the small batch's theta and the sampled policy
+    for seed in [c.args[0] for c in ctx.cases] if ctx.cases else [0]:
+        _verify_seed(fn, ctx, int(seed))
+
+
+def _verify_seed(fn, ctx: Context, seed: int) -> None:
+    rng = np.random.default_rng(seed)
     theta, states, actions, rewards, lengths = _small_batch(rng)
     for gamma, baseline, what in [(0.9, np.zeros(4), "no baseline"),
                                   (0.8, rng.normal(size=4), "a baseline")]:
@@ -252,7 +258,7 @@ def _verify_reinforce(fn, ctx: Context) -> None:
         got = ctx.call(fn, case)
         ctx.expect(_reinforce(*case.args), got, label="the estimate on given episodes",
                    case=case, fn=fn)
-    theta, (states, actions, rewards, lengths), gamma, values, exact = _sampled(ctx.check.seed)
+    theta, (states, actions, rewards, lengths), gamma, values, exact = _sampled(seed)
     S, A = theta.shape
     for baseline, what in [(np.zeros(S), "without a baseline"),
                            (values, "with the baseline V^pi(s)")]:
