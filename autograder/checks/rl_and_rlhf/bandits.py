@@ -160,7 +160,9 @@ def _ucb_cases(rng):
             Case("arm 1 never pulled: its score is inf",
                  (np.array([0.3, 0.0, 0.6]), np.array([4, 0, 2]), 7, 1.0)),
             Case("c = 0: the scores are the estimates",
-                 (np.array([0.3, -0.6, 0.1]), np.array([2, 5, 1]), 9, 0.0))]
+                 (np.array([0.3, -0.6, 0.1]), np.array([2, 5, 1]), 9, 0.0)),
+            Case("c = 0 and arm 2 never pulled: still inf there",
+                 (np.array([0.3, -0.6, 0.0]), np.array([2, 5, 0]), 8, 0.0))]
 
 
 check_ucb_scores = FunctionCheck(
