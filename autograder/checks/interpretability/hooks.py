@@ -161,6 +161,19 @@ def _expect_acts(ctx: Context, expected: dict, got, case: Case, what: str) -> No
     for name, value in expected.items():
         ctx.expect(value, got[name], label=f"{what}[{name!r}] (case: {case.label})", case=case)
 
+def _expect_output_and_cache(ctx: Context, fn, case: Case, reference, name: str, first: str,
+                             label: str) -> None:
+    """Call `fn` on `case`; its (output, cache) pair must match `reference`'s."""
+    got = ctx.call(fn, case)
+    ctx.require(isinstance(got, tuple) and len(got) == 2,
+                f"{name} should return a pair ({first}, cache)",
+                [f"got {type(got).__name__}", f"case: {case.label}"])
+    out, acts = got
+    exp_out, exp_acts = reference(*case.args)
+    _expect_acts(ctx, exp_acts, acts, case, "the cache")
+    ctx.expect(exp_out, out, label=f"{label} (case: {case.label})", case=case)
+
+
 
 def _verify_hooked_attention(fn, ctx: Context) -> None:
     rng = _rng(ctx)
@@ -182,15 +195,8 @@ def _verify_hooked_attention(fn, ctx: Context) -> None:
                  "blocks.0.attn.hook_q": double_hook, "blocks.0.attn.hook_v": shift_hook})),
     ]
     for case in cases:
-        got = ctx.call(fn, case)
-        ctx.require(isinstance(got, tuple) and len(got) == 2,
-                    "hooked_attention should return a pair (output, cache)",
-                    [f"got {type(got).__name__}", f"case: {case.label}"])
-        out, acts = got
-        exp_out, exp_acts = _hooked_attention_reference(*case.args)
-        _expect_acts(ctx, exp_acts, acts, case, "the cache")
-        ctx.expect(exp_out, out, label=f"the attention output (B, T, D) (case: {case.label})",
-                   case=case)
+        _expect_output_and_cache(ctx, fn, case, _hooked_attention_reference,
+                                 "hooked_attention", "output", "the attention output (B, T, D)")
 
 
 check_hooked_attention = CustomCheck(
@@ -234,15 +240,8 @@ def _forward_cases(rng) -> list[Case]:
 
 def _verify_hooked_forward(fn, ctx: Context) -> None:
     for case in _forward_cases(_rng(ctx)):
-        got = ctx.call(fn, case)
-        ctx.require(isinstance(got, tuple) and len(got) == 2,
-                    "hooked_forward should return a pair (logits, cache)",
-                    [f"got {type(got).__name__}", f"case: {case.label}"])
-        logits, acts = got
-        exp_logits, exp_acts = _hooked_forward_reference(*case.args)
-        _expect_acts(ctx, exp_acts, acts, case, "the cache")
-        ctx.expect(exp_logits, logits, label=f"the logits (B, T, V) (case: {case.label})",
-                   case=case)
+        _expect_output_and_cache(ctx, fn, case, _hooked_forward_reference,
+                                 "hooked_forward", "logits", "the logits (B, T, V)")
 
 
 check_hooked_forward = CustomCheck(
