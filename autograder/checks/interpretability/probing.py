@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
+from ..scalar_math import softplus as _softplus
 from ..spec import Case, Mistake
 
 # -- 5.1 token labels: the label of a token's last byte ---------------------------------------
@@ -65,10 +66,6 @@ check_token_labels = FunctionCheck(
     ])
 
 # -- 5.2 the probe's loss and gradient ------------------------------------------------------
-
-
-def _softplus(z: float) -> float:
-    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
 def _objective(w, b, X, y, l2):

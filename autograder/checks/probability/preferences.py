@@ -13,22 +13,10 @@ import math
 import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
+from ..scalar_math import sigmoid as _sigmoid
+from ..scalar_math import softplus as _softplus
 from ..spec import Case, Mistake
 from . import stats
-
-
-def _sigmoid(x: float) -> float:
-    """1 / (1 + exp(-x)), without overflow for any float x."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _softplus(x: float) -> float:
-    """log(1 + exp(x)), without overflow."""
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
 
 # ---------------------------------------------------------------------------
 # Exercise 7.1: the probability that a beats b

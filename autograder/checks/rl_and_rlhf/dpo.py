@@ -12,11 +12,8 @@ import math
 import numpy as np
 
 from ..core import FunctionCheck
+from ..scalar_math import softplus as _softplus
 from ..spec import Case, Mistake
-
-
-def _softplus(x: float) -> float:
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
 def _dpo_loss(lp_c, lp_r, ref_c, ref_r, beta):

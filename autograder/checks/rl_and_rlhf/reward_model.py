@@ -13,20 +13,9 @@ import math
 import numpy as np
 
 from ..core import FunctionCheck
+from ..scalar_math import sigmoid as _sigmoid
+from ..scalar_math import softplus as _softplus
 from ..spec import Case, Mistake
-
-
-def _softplus(x: float) -> float:
-    """log(1 + exp(x)) without overflow."""
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
 
 # ---------------------------------------------------------------------------
 # Exercise 5.1: mean-pooling the completion's positions
