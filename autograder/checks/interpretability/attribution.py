@@ -43,7 +43,10 @@ def _lens_cases(rng):
     return [Case("resid (2, 5, 8) with mean far from 0, V 11",
                  ((rng.normal(size=(2, 5, D)) * 3 + 2).astype(np.float32), g, b, W_U)),
             Case("resid (6, 8): one vector per layer", (rng.normal(size=(6, D)).astype(np.float32),
-                                                         g, b, W_U))]
+                                                         g, b, W_U)),
+            Case("resid (3, 8) of tiny size (std 0.003, variance about 1e-5): LayerNorm's eps "
+                 "1e-5 matters here", ((rng.normal(size=(3, D)) * 0.003).astype(np.float32),
+                                       g, b, W_U))]
 
 
 def _lens_no_ln(resid, g, b, W_U):
@@ -129,8 +132,9 @@ def _dla(components, resid, g, W_U, token):
     return out
 
 
-def _dla_case(rng, C, D, V, token):
-    comps = (rng.normal(size=(C, D)) * rng.uniform(0.5, 3, size=(C, 1)) + 0.5).astype(np.float32)
+def _dla_case(rng, C, D, V, token, size=1.0):
+    comps = ((rng.normal(size=(C, D)) * rng.uniform(0.5, 3, size=(C, 1)) + 0.5)
+             * size).astype(np.float32)
     g = (1 + 0.3 * rng.normal(size=D)).astype(np.float32)
     W_U = rng.normal(size=(D, V)).astype(np.float32)
     return (comps, comps.sum(0), g, W_U, token)
@@ -178,7 +182,10 @@ def _verify_dla(fn, ctx: Context) -> None:
     rng = ctx.rng(1000 if ctx.hidden else 0)
     cases = [Case("6 components of D 8 (different sizes and means), V 5, token 3",
                   _dla_case(rng, 6, 8, 5, 3)),
-             Case("3 components of D 6, V 9, token 0", _dla_case(rng, 3, 6, 9, 0))]
+             Case("3 components of D 6, V 9, token 0", _dla_case(rng, 3, 6, 9, 0)),
+             Case("4 components of D 8, V 5, token 1, all tiny (the residual's variance is "
+                  "about 1e-5, so LayerNorm's eps 1e-5 matters)",
+                  _dla_case(rng, 4, 8, 5, 1, size=0.002))]
     for case in cases:
         got = ctx.call(fn, case)
         ctx.expect(_dla(*case.args), got, label="the attributions (C,)", case=case, fn=fn)
