@@ -108,7 +108,7 @@ def _train(X, y, hidden=16, steps=MAX_STEPS, batch_size=32, lr=0.1, beta=0.9, se
     rng = np.random.default_rng(seed)
     params = _init([X.shape[1], hidden, hidden, int(y.max()) + 1], seed)
     velocity = {k: np.zeros_like(v) for k, v in params.items()}
-    losses = []
+    losses: list[float] = []
     while len(losses) < steps:
         if reset_each_epoch:
             velocity = {k: np.zeros_like(v) for k, v in params.items()}
