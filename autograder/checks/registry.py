@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 # Modules of the framework itself; every other module in this package is a stage's checks.
 FRAMEWORK_MODULES = {"compare", "core", "describe", "events", "generic", "gradcheck", "integrity",
-                     "learner", "randomness", "registry", "spec", "tracebacks"}
+                     "learner", "multi", "randomness", "registry", "spec", "tracebacks"}
 
 
 def stage_modules() -> list[str]:

@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from ..core import Context
+from ..multi import MultiCheck
 from ..spec import Case, Mistake
-from .common import MultiCheck, require_callables, run
+from .common import require_callables, run
 from .engines import make_backward, make_engine
 
 H = 1e-6  # finite-difference step for the float versions of the expressions
