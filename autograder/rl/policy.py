@@ -97,7 +97,7 @@ def final_residual(model: GPT, tokens: np.ndarray) -> np.ndarray:
     model.logits(tokens)
     caches = model._caches                                                # noqa: SLF001
     assert caches is not None  # logits() stores them
-    return np.asarray(caches[3], dtype=np.float64)                 # noqa: SLF001
+    return np.asarray(caches[3], dtype=np.float64)
 
 
 def weighted_nll_grads(model: GPT, tokens: np.ndarray,
