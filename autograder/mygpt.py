@@ -275,7 +275,7 @@ def load_my_gpt(directory: str | Path | None = None, *, record: bool = True) -> 
             if problem is not None:
                 reason = problem
             elif not inspect.isfunction(fn):
-                reason = f"{name} is not in {path.name}"
+                reason = f"{name} is not in {piece.name}.py"
             else:
                 message = check.explain(fn)
                 reason = "" if message is None else "its check fails: " + message.splitlines()[0]

@@ -116,39 +116,10 @@ def _called_name(call: ast.Call) -> str | None:
 def _alternatives(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
     """(description, replacement node) for every mutation of `node` itself."""
     if isinstance(node, ast.BinOp):
-        op = type(node.op)
-        for new in BIN_SWAPS.get(op, []):
-            yield f"{op.__name__} -> {new.__name__}", ast.BinOp(node.left, new(), node.right)
-        if op in (ast.Add, ast.Sub):
-            yield f"{op.__name__}: right term dropped", node.left
-            yield f"{op.__name__}: left term dropped", (
-                node.right if op is ast.Add else ast.UnaryOp(ast.USub(), node.right))
-        if op in (ast.Mult, ast.Div):
-            yield f"{op.__name__}: factor dropped", node.left
-        if op in NON_COMMUTATIVE:
-            yield f"{op.__name__}: operands swapped", ast.BinOp(node.right, node.op, node.left)
-        if op is ast.MatMult:
-            for side in ("left", "right"):
-                operand = getattr(node, side)
-                if isinstance(operand, ast.Attribute) and operand.attr == "T":
-                    continue
-                new_node = copy.copy(node)
-                setattr(new_node, side, ast.Attribute(operand, "T", ast.Load()))
-                yield f"@: .T added to the {side} operand", new_node
+        yield from _binop_alternatives(node)
     elif isinstance(node, ast.AugAssign):
-        target = copy.deepcopy(node.target)
-        if isinstance(target, ast.Name):
-            load = ast.Name(target.id, ast.Load())
-            yield ("in place -> copy (x op= y -> x = x op y)",
-                   ast.Assign([target], ast.BinOp(load, node.op, node.value)))
-        for new in BIN_SWAPS.get(type(node.op), [])[:1]:
-            yield (f"{type(node.op).__name__}= -> {new.__name__}=",
-                   ast.AugAssign(node.target, new(), node.value))
-        yield "augmented assignment dropped", ast.Pass()
-    elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
-            and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.BinOp) \
-            and isinstance(node.value.left, ast.Name) \
-            and node.value.left.id == node.targets[0].id:
+        yield from _augassign_alternatives(node)
+    elif _is_self_update(node):
         yield ("copy -> in place (x = x op y -> x op= y)",
                ast.AugAssign(ast.Name(node.targets[0].id, ast.Store()), node.value.op,
                              node.value.right))
@@ -160,59 +131,122 @@ def _alternatives(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
             yield f"{op.__name__} -> {new.__name__}", ast.Compare(node.left, [new()],
                                                                    node.comparators)
     elif isinstance(node, ast.BoolOp):
-        new = ast.Or() if isinstance(node.op, ast.And) else ast.And()
-        yield f"{type(node.op).__name__} -> {type(new).__name__}", ast.BoolOp(new, node.values)
+        new_op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+        yield (f"{type(node.op).__name__} -> {type(new_op).__name__}",
+               ast.BoolOp(new_op, node.values))
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
         yield f"{type(node.op).__name__} dropped", node.operand
     elif isinstance(node, ast.Constant) and not isinstance(node.value, str):
-        value = node.value
-        if isinstance(value, bool):
-            yield f"{value} -> {not value}", _const(not value)
-        elif isinstance(value, (int, float)):
-            options = [value + 1, value - 1]
-            if value in (0, 1, 2):
-                options += [type(value)(v) for v in (0, 1, 2) if v != value]
-            if isinstance(value, float) and value not in (0.0, 1.0, 2.0):
-                options += [value * 10, value / 10]
-            seen = set()
-            for new in options:
-                if new != value and new not in seen:
-                    seen.add(new)
-                    yield f"constant {value!r} -> {new!r}", _const(new)
+        yield from _constant_alternatives(node.value)
     elif isinstance(node, ast.Subscript):
-        index = node.slice
-        if isinstance(index, ast.Slice):
-            for part in ("lower", "upper"):
-                bound = getattr(index, part)
-                if bound is None:
-                    continue
-                if not (isinstance(bound, ast.Constant) or (isinstance(bound, ast.UnaryOp)
-                                                            and isinstance(bound.operand,
-                                                                           ast.Constant))):
-                    for k in (1, -1):
-                        new_slice = copy.copy(index)
-                        setattr(new_slice, part, _plus(bound, k))
-                        yield f"slice {part} bound {k:+d}", ast.Subscript(node.value, new_slice,
-                                                                          node.ctx)
-                new_slice = copy.copy(index)
-                setattr(new_slice, part, None)
-                yield f"slice {part} bound dropped", ast.Subscript(node.value, new_slice,
-                                                                   node.ctx)
-        elif isinstance(index, (ast.Name, ast.BinOp)):
-            for k in (1, -1):
-                yield f"index {k:+d}", ast.Subscript(node.value, _plus(index, k), node.ctx)
+        yield from _subscript_alternatives(node)
     elif isinstance(node, ast.Attribute):
-        if node.attr == "T":
-            yield ".T removed", node.value
-        elif node.attr in NAME_SWAPS and isinstance(node.ctx, ast.Load):
-            yield (f".{node.attr} -> .{NAME_SWAPS[node.attr]}",
-                   ast.Attribute(node.value, NAME_SWAPS[node.attr], node.ctx))
+        yield from _attribute_alternatives(node)
     elif isinstance(node, ast.Call):
         yield from _call_alternatives(node)
     elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
             and node.id in (*NAME_SWAPS, *DTYPE_NAMES):
-        new = DTYPE_NAMES.get(node.id) or NAME_SWAPS[node.id]
-        yield f"{node.id} -> {new}", ast.Name(new, ast.Load())
+        new_name = DTYPE_NAMES.get(node.id) or NAME_SWAPS[node.id]
+        yield f"{node.id} -> {new_name}", ast.Name(new_name, ast.Load())
+
+
+def _binop_alternatives(node: ast.BinOp) -> Iterator[tuple[str, ast.AST]]:
+    """Swapped operators, dropped terms and factors, swapped operands, an added .T."""
+    op = type(node.op)
+    for new in BIN_SWAPS.get(op, []):
+        yield f"{op.__name__} -> {new.__name__}", ast.BinOp(node.left, new(), node.right)
+    if op in (ast.Add, ast.Sub):
+        yield f"{op.__name__}: right term dropped", node.left
+        yield f"{op.__name__}: left term dropped", (
+            node.right if op is ast.Add else ast.UnaryOp(ast.USub(), node.right))
+    if op in (ast.Mult, ast.Div):
+        yield f"{op.__name__}: factor dropped", node.left
+    if op in NON_COMMUTATIVE:
+        yield f"{op.__name__}: operands swapped", ast.BinOp(node.right, node.op, node.left)
+    if op is ast.MatMult:
+        for side in ("left", "right"):
+            operand = getattr(node, side)
+            if isinstance(operand, ast.Attribute) and operand.attr == "T":
+                continue
+            new_node = copy.copy(node)
+            setattr(new_node, side, ast.Attribute(operand, "T", ast.Load()))
+            yield f"@: .T added to the {side} operand", new_node
+
+
+def _augassign_alternatives(node: ast.AugAssign) -> Iterator[tuple[str, ast.AST]]:
+    """x op= y as a copy, with another operator, or dropped."""
+    target = copy.deepcopy(node.target)
+    if isinstance(target, ast.Name):
+        load = ast.Name(target.id, ast.Load())
+        yield ("in place -> copy (x op= y -> x = x op y)",
+               ast.Assign([target], ast.BinOp(load, node.op, node.value)))
+    for new in BIN_SWAPS.get(type(node.op), [])[:1]:
+        yield (f"{type(node.op).__name__}= -> {new.__name__}=",
+               ast.AugAssign(node.target, new(), node.value))
+    yield "augmented assignment dropped", ast.Pass()
+
+
+def _is_self_update(node: ast.AST) -> bool:
+    """x = x op y, with a plain name x (then node.targets[0] is that Name and node.value
+    the BinOp)."""
+    return isinstance(node, ast.Assign) and len(node.targets) == 1 \
+        and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.BinOp) \
+        and isinstance(node.value.left, ast.Name) \
+        and node.value.left.id == node.targets[0].id
+
+
+def _constant_alternatives(value: object) -> Iterator[tuple[str, ast.AST]]:
+    """A bool flipped; a number +-1, another of 0, 1, 2, or (floats) times or over 10."""
+    if isinstance(value, bool):
+        yield f"{value} -> {not value}", _const(not value)
+    elif isinstance(value, (int, float)):
+        options = [value + 1, value - 1]
+        if value in (0, 1, 2):
+            options += [type(value)(v) for v in (0, 1, 2) if v != value]
+        if isinstance(value, float) and value not in (0.0, 1.0, 2.0):
+            options += [value * 10, value / 10]
+        seen = set()
+        for new in options:
+            if new != value and new not in seen:
+                seen.add(new)
+                yield f"constant {value!r} -> {new!r}", _const(new)
+
+
+def _subscript_alternatives(node: ast.Subscript) -> Iterator[tuple[str, ast.AST]]:
+    """Slice bounds moved by one or dropped; an index moved by one."""
+    index = node.slice
+    if isinstance(index, ast.Slice):
+        for part in ("lower", "upper"):
+            bound = getattr(index, part)
+            if bound is None:
+                continue
+            if not _is_literal(bound):
+                for k in (1, -1):
+                    new_slice = copy.copy(index)
+                    setattr(new_slice, part, _plus(bound, k))
+                    yield f"slice {part} bound {k:+d}", ast.Subscript(node.value, new_slice,
+                                                                      node.ctx)
+            new_slice = copy.copy(index)
+            setattr(new_slice, part, None)
+            yield f"slice {part} bound dropped", ast.Subscript(node.value, new_slice, node.ctx)
+    elif isinstance(index, (ast.Name, ast.BinOp)):
+        for k in (1, -1):
+            yield f"index {k:+d}", ast.Subscript(node.value, _plus(index, k), node.ctx)
+
+
+def _is_literal(bound: ast.expr) -> bool:
+    """A constant, or a negated constant (-1)."""
+    return isinstance(bound, ast.Constant) or (isinstance(bound, ast.UnaryOp)
+                                               and isinstance(bound.operand, ast.Constant))
+
+
+def _attribute_alternatives(node: ast.Attribute) -> Iterator[tuple[str, ast.AST]]:
+    """.T removed; a read attribute swapped for its usual confusion (NAME_SWAPS)."""
+    if node.attr == "T":
+        yield ".T removed", node.value
+    elif node.attr in NAME_SWAPS and isinstance(node.ctx, ast.Load):
+        yield (f".{node.attr} -> .{NAME_SWAPS[node.attr]}",
+               ast.Attribute(node.value, NAME_SWAPS[node.attr], node.ctx))
 
 
 def _call_alternatives(node: ast.Call) -> Iterator[tuple[str, ast.AST]]:

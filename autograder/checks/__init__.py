@@ -2,7 +2,8 @@
 
 Public API (see docs/checks.md):
 
-- FunctionCheck, ValueCheck, CustomCheck: the three kinds of check.
+- FunctionCheck, ValueCheck, CustomCheck: the three kinds of check; MultiCheck: a
+  CustomCheck called with several objects, ``check(add, mul, Value)``.
 - Case: one seeded input; Mistake: a known mistake with its diagnosis and hint.
 - Context: what a CustomCheck's verification uses; CheckFailure: raised inside it.
 - compare: expected vs got with tolerances, shapes, dtypes and NaN handling.
@@ -26,11 +27,12 @@ from .core import (
     ValueCheck,
 )
 from .events import Outcome, add_listener, remove_listener
+from .multi import MultiCheck
 from .registry import all_checks
 from .spec import Case, CheckFailure, Mistake
 
 __all__ = [
     "Case", "Check", "CheckFailure", "Context", "CustomCheck", "FunctionCheck", "Mismatch",
-    "Mistake", "Outcome", "ValueCheck", "add_listener", "all_checks", "compare",
+    "Mistake", "MultiCheck", "Outcome", "ValueCheck", "add_listener", "all_checks", "compare",
     "remove_listener",
 ]

@@ -24,7 +24,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, NoReturn
 
 import numpy as np
 
@@ -183,9 +183,11 @@ class Check:
         return _only(m for m in GENERIC_MISTAKES if _detects(m, expected, got, case) is True)
 
     def _variant_output(self, mistake: Mistake, case: Case | None):
+        variant = mistake.variant
+        assert variant is not None, f"mistake {mistake.name!r} has no variant"
         if case is None:
-            return mistake.variant()
-        return mistake.variant(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+            return variant()
+        return variant(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
 
     def _variant_matches(self, mistake, expected, got, case) -> bool:
         try:
@@ -237,7 +239,7 @@ class Context:
 
     def expect(self, expected: Any, got: Any, *, label: str, case: Case | None = None,
                fn: Callable | None = None, rtol: float | None = None,
-               atol: float | None = None, dtype: str | None | bool = False) -> None:
+               atol: float | None = None, dtype: str | None | Literal[False] = False) -> None:
         """Fail with a full explanation unless `got` matches `expected`."""
         check = self.check
         rtol, atol = fit_precision(check.rtol if rtol is None else rtol,
@@ -277,7 +279,7 @@ class Context:
         self.passed += 1
 
     def fail(self, summary: str, details: Iterable[str] = (), *,
-             mistake: Mistake | None = None, hint: str | None = None) -> None:
+             mistake: Mistake | None = None, hint: str | None = None) -> NoReturn:
         raise CheckFailure(summary, list(details), mistake, hint)
 
 
@@ -568,6 +570,7 @@ class ValueCheck(Check):
     def mistake_demo(self, mistake: Mistake) -> Any:
         if mistake.example is not None:
             return mistake.example
+        assert mistake.variant is not None, f"mistake {mistake.name!r} has no example or variant"
         return mistake.variant()
 
     def _run(self, value: Any, ctx: Context) -> int:

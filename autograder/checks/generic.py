@@ -18,6 +18,7 @@ relation does (see :func:`autograder.checks.core._only`).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .compare import compare
 from .describe import fmt_number
@@ -394,7 +395,7 @@ def _edge(expected, got):
             continue
         for index, name in ((0, "first"), (n - 1, "last")):
             outside = bad.copy()
-            where = [slice(None)] * expected.ndim
+            where: list[Any] = [slice(None)] * expected.ndim
             where[axis] = index
             outside[tuple(where)] = False
             if not outside.any():

@@ -131,7 +131,7 @@ def learner_line(exc: BaseException) -> str | None:
         if filename.startswith(_PACKAGE_DIR) or "site-packages" in filename \
                 or "/lib/python3" in filename:
             continue
-        text = (frame.line or linecache.getline(filename, frame.lineno) or "").strip()
+        text = (frame.line or linecache.getline(filename, frame.lineno or 0) or "").strip()
         return f"line {frame.lineno} of your code: {text}" if text else f"line {frame.lineno}"
     return None
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .core import Check
 
 # Modules of the framework itself; every other module in this package is a stage's checks.
 FRAMEWORK_MODULES = {"compare", "core", "describe", "events", "generic", "gradcheck", "integrity",
-                     "learner", "randomness", "registry", "spec", "tracebacks"}
+                     "learner", "multi", "randomness", "registry", "spec", "tracebacks"}
 
 
 def stage_modules() -> list[str]:
@@ -21,11 +25,11 @@ def stage_modules() -> list[str]:
     return sorted(names)
 
 
-def all_checks() -> dict[str, object]:
+def all_checks() -> dict[str, Check]:
     """{'autograder.checks.orientation.check_row_means': <FunctionCheck>, ...}."""
     from .core import Check
 
-    found = {}
+    found: dict[str, Check] = {}
     for modname in stage_modules():
         module = importlib.import_module(modname)
         for attr, obj in vars(module).items():

@@ -92,7 +92,7 @@ class GPT:
         self.config = config
         self.params = params if params is not None else init_params(config, seed)
         self._caches: list | None = None
-        self._loss_cache = None
+        self._loss_cache: tuple | None = None
         self.patterns: list[np.ndarray] = []
 
     # -- forward ---------------------------------------------------------------------

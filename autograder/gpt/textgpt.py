@@ -25,6 +25,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -118,9 +119,14 @@ def save_checkpoint(path: str | Path, ckpt: Checkpoint) -> None:
         steps=ckpt.steps, train_seconds=ckpt.train_seconds, valid_loss=ckpt.valid_loss,
         loss_curve=np.asarray(ckpt.loss_curve, dtype=np.float32),
         train_ids=np.asarray(ckpt.train_ids, dtype=np.uint16),
-        **{f"config.{k}": getattr(ckpt.config, k)
-           for k in ("vocab_size", "context", "d_model", "n_heads", "n_layers")},
-        **{f"param.{k}": v.astype(np.float16) for k, v in ckpt.params.items()})
+        **_named_arrays(ckpt))
+
+
+def _named_arrays(ckpt: Checkpoint) -> dict[str, Any]:
+    """The config fields ("config.d_model": int) and the float16 parameters ("param.*")."""
+    return {**{f"config.{k}": getattr(ckpt.config, k)
+               for k in ("vocab_size", "context", "d_model", "n_heads", "n_layers")},
+            **{f"param.{k}": v.astype(np.float16) for k, v in ckpt.params.items()}}
 
 
 def load_checkpoint(path: str | Path = PATH) -> Checkpoint:
@@ -130,11 +136,12 @@ def load_checkpoint(path: str | Path = PATH) -> Checkpoint:
         raise FileNotFoundError(f"{path} is missing: run `python -m autograder.gpt.textgpt` "
                                 "to make it (about 10 minutes)")
     with np.load(path, allow_pickle=False) as data:
-        config = GPTConfig(**{k[len("config."):]: int(data[k]) for k in data.files
-                              if k.startswith("config.")})
+        fields: dict[str, Any] = {k[len("config."):]: int(data[k]) for k in data.files
+                                  if k.startswith("config.")}
+        config = GPTConfig(**fields)
         params = {k[len("param."):]: data[k].astype(np.float32) for k in data.files
                   if k.startswith("param.")}
-        return Checkpoint([tuple(map(int, p)) for p in data["merges"]], params, config,
+        return Checkpoint([(int(a), int(b)) for a, b in data["merges"]], params, config,
                           int(data["steps"]), float(data["train_seconds"]),
                           float(data["valid_loss"]), data["loss_curve"].copy(),
                           data["train_ids"].astype(np.int64))

@@ -278,7 +278,7 @@ def _collect_files(course: Course, assignment: str, members, notebooks: list[str
     if named_regexp:
         collector.named_regexp = (named_regexp if named_regexp.startswith(".*")
                                   else ".*" + named_regexp)
-    chosen: dict[str, dict[str, tuple]] = {}
+    chosen: dict[str, dict[str, tuple | None]] = {}
     problems: dict[str, dict[str, str]] = {}
     skipped = 0
     for rel, opener, extra in members:

@@ -6,6 +6,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nbformat import NotebookNode
 
@@ -26,8 +27,8 @@ def venv_on_path() -> None:
 @dataclass
 class Course:
     root: Path
-    config: object          # traitlets Config loaded from nbgrader_config.py
-    coursedir: object       # nbgrader CourseDirectory
+    config: Any             # traitlets Config loaded from nbgrader_config.py
+    coursedir: Any          # nbgrader CourseDirectory
 
     @classmethod
     def open(cls, root: str | Path, db_url: str | None = None) -> Course:

@@ -26,6 +26,7 @@ import copy
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -188,7 +189,7 @@ class GradingClient(Execute):
         self.nb.cells[cell_index] = cell
         return cell
 
-    def _judge_in_thread(self, cell, seconds: float) -> tuple[str, object, list]:
+    def _judge_in_thread(self, cell, seconds: float) -> tuple[str, Any, list]:
         try:
             outputs, hidden = self.judge.judge(cell, seconds)
         except judge.KernelLost:
@@ -212,6 +213,7 @@ class GradingClient(Execute):
 
     # -- the judge's transport (called from the judge's thread) -------------------------
     def _from_thread(self, coroutine, timeout: float) -> judge.Event:
+        assert self.loop is not None, "_judge_outside sets the loop before the judge runs"
         future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
         try:
             return future.result(timeout=timeout + 30)

@@ -23,6 +23,7 @@ import re
 import shutil
 import threading
 import time
+from typing import Any
 
 import nbformat
 
@@ -83,7 +84,7 @@ def shared_engines():
     import nbgrader.api as api
 
     original = api.create_engine
-    engines: dict[tuple, object] = {}
+    engines: dict[tuple, Any] = {}
     guard = threading.Lock()
 
     def create_engine(url, *args, **kwargs):
@@ -279,7 +280,7 @@ class GradebookWriter:
                  results: dict[str, Result]) -> dict:
         from nbgrader.api import Gradebook
 
-        summary = {"notebooks": {}, "cells": {}}
+        summary: dict[str, Any] = {"notebooks": {}, "cells": {}}
         with Gradebook(self.course.db_url, self.course.course_id) as gb:
             submission = gb.find_submission(self.assignment, student)
             summary["score"] = float(submission.score)

@@ -97,7 +97,7 @@ def reset_metadata(nb: NotebookNode, release: NotebookNode) -> None:
         if meta is None:
             continue
         gid = meta.get("grade_id") if isinstance(meta, dict) else None
-        if gid in released and gid not in seen:
+        if gid is not None and gid in released and gid not in seen:
             cell.metadata["nbgrader"] = copy.deepcopy(released[gid])
             seen.add(gid)
         else:

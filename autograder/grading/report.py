@@ -152,7 +152,8 @@ def _figures(entries: list[dict], stats: list[ExerciseStat], diagnoses: Counter,
         ax.text(median, ax.get_ylim()[1] * 0.92, f" median {median:.0f}%", color="#c44e52")
     ax.set_xlabel("score so far (% of all points; written answers count once graded)")
     ax.set_ylabel("students")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    # the default locator is a MaxNLocator, which takes integer= (typed as a Locator)
+    ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     ax.set_title(f"{assignment}: score distribution ({len(fractions)} students)")
     figures["scores.png"] = _png(fig)
     plt.close(fig)
@@ -177,7 +178,7 @@ def _figures(entries: list[dict], stats: list[ExerciseStat], diagnoses: Counter,
         ax.barh([f"{check}: {name}"[:60] for (check, name), _ in top][::-1],
                 [n for _, n in top][::-1], color="#dd8452")
         ax.set_xlabel("students whose failing check named this mistake")
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
         ax.set_title("Most frequent diagnoses")
         figures["diagnoses.png"] = _png(fig)
         plt.close(fig)
@@ -198,7 +199,9 @@ STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height
          "small{color:#666}")
 
 
-def build_report(course: Course, assignment: str, notebooks: list[str],
+# C901 exception: to be split (data, figures, HTML) once the concurrent grading/ work has
+# landed.
+def build_report(course: Course, assignment: str, notebooks: list[str],  # noqa: C901
                  cohort: tuple[list[dict], list[str]] | None = None) -> Path:
     """Write reports/<assignment>/report.html (and its PNGs); return its path.
 

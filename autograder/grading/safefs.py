@@ -248,10 +248,12 @@ class ZipSource:
         except Refused as exc:
             raise UnsafeArchive(str(exc)) from None
         try:
-            end = zipfile._EndRecData(self.handle)   # the end record: counts, not members
+            # zipfile's private end-record reader (not in typeshed): counts, not members
+            end = zipfile._EndRecData(self.handle)  # type: ignore[attr-defined]
             if end is None:
                 raise UnsafeArchive("it is not a zip file (or it is damaged)")
-            members, cd_size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+            members = end[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
+            cd_size = end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
             if members > MAX_ARCHIVE_MEMBERS:
                 raise UnsafeArchive(f"it has {members} members, more than "
                                     f"{MAX_ARCHIVE_MEMBERS} (nothing was extracted)")

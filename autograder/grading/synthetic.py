@@ -12,6 +12,7 @@ cohorts of any size in seconds.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
@@ -93,7 +94,7 @@ TINY_POINTS = {"make_grid_test": 1.0, "row_means_test": 2.0}
 
 
 def make_course(folder: str | Path, *, stages: dict[str, str] | None = None,
-                copy_stages: list[str] = ()) -> Path:
+                copy_stages: Sequence[str] = ()) -> Path:
     """A course in `folder`: the tiny stage (or `stages`: name -> text form), plus
     `copy_stages` copied from this repository's solutions/; all released."""
     folder = Path(folder)

@@ -104,7 +104,7 @@ def structural_flags(notebook: str, submitted: NotebookNode,
         if len(cells) > 1:
             flags.append(Flag(notebook, RESTORED, "duplicated cell id",
                               f"{len(cells)} cells claim the id {gid!r}"))
-    sources = {}
+    sources: dict[str, list] = {}
     for cell in submitted.cells:
         sources.setdefault(_norm(cell.get("source", "")), []).append(cell)
     for gid, ref in released.items():
@@ -158,7 +158,7 @@ def _to_python(source: str) -> str:
         return source
 
 
-def _trees(source: str) -> list[ast.AST]:
+def _trees(source: str) -> list[ast.Module]:
     """The parsed cell, and the body of a cell magic (`%%capture`, `%%time`...) too: the
     magic runs that body as Python, and IPython's transform hides it in a string."""
     sources = [_to_python(source)]

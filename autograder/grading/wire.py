@@ -42,7 +42,8 @@ def _reference(v):
     Only the judge sends references (a check's own callbacks, e.g. np.sin); the
     kernel resolves them by importing. A reference never comes back as data."""
     if isinstance(v, np.ufunc):
-        module, name = "numpy", v.__name__
+        module: str | None = "numpy"
+        name: str = v.__name__
     elif callable(v) and not isinstance(v, type) and isinstance(
             getattr(v, "__qualname__", None), str):
         module, name = getattr(v, "__module__", None), v.__qualname__
@@ -74,7 +75,9 @@ def _array_bytes(array) -> bytes:
     return buffer.getvalue()
 
 
-def encode(value, refs: bool = False, other=None) -> str:
+# C901 exceptions (encode, decode and their walkers): one branch per wire type; to be split
+# into per-type functions once the concurrent grading/ work has landed.
+def encode(value, refs: bool = False, other=None) -> str:  # noqa: C901 - see above
     """`value` as payload text; NotData if it is (or holds) anything but data.
 
     With `refs`, importable NumPy and math functions are sent as references
@@ -85,7 +88,7 @@ def encode(value, refs: bool = False, other=None) -> str:
     blobs = []
     count = [0, 0]   # items, bytes
 
-    def tree(v, depth):
+    def tree(v, depth):  # noqa: C901 - one branch per wire type, see encode
         count[0] += 1
         if count[0] > MAX_ITEMS:
             raise NotData(f"more than {MAX_ITEMS} values in one result")
@@ -143,7 +146,7 @@ def encode(value, refs: bool = False, other=None) -> str:
     return base64.b64encode(body).decode("ascii")
 
 
-def decode(text: str, refs: str = "refuse", other=None):
+def decode(text: str, refs: str = "refuse", other=None):  # noqa: C901 - see encode
     """The value in payload `text`; NotData if it is malformed or too big.
 
     refs: what a function reference becomes: "refuse" (NotData), "resolve" (import
@@ -164,7 +167,7 @@ def decode(text: str, refs: str = "refuse", other=None):
         raise NotData(f"the reply is malformed ({type(exc).__name__})") from None
     count = [0]
 
-    def value(node, depth):
+    def value(node, depth):  # noqa: C901 - one branch per wire type, see encode
         count[0] += 1
         if count[0] > MAX_ITEMS or depth > MAX_DEPTH or not isinstance(node, dict):
             raise NotData("the reply is malformed or too big")

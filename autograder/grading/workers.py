@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 
 from . import sandbox
-from .execute import execute_job, start_kernel, stop_kernel
+from .execute import SandboxKernelManager, execute_job, start_kernel, stop_kernel
 from .jobs import FAILED, Job, Result
 
 
@@ -31,7 +31,7 @@ class Runtime:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True,
                                        name="autograder-kernels")
         self.thread.start()
-        self.spares: dict[tuple, object] = {}
+        self.spares: dict[tuple, SandboxKernelManager] = {}
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         atexit.register(self.close)
 
@@ -73,6 +73,7 @@ class Runtime:
             if not (result.status == FAILED and (result.reason or "").startswith(
                     "the kernel could not start")):
                 break
+        assert result is not None  # the loop above ran at least once
         return result
 
     def close(self) -> None:

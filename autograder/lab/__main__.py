@@ -134,7 +134,8 @@ SUBCOMMANDS = ("sync", "config", "archive")
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in SUBCOMMANDS for a in argv[:3]):
-        args, extra = command_parser().parse_args(argv), []
+        args = command_parser().parse_args(argv)
+        extra: list[str] = []
     else:
         args, extra = lab_parser().parse_known_args(argv)
     try:

@@ -273,7 +273,7 @@ def merge(mine: dict, base: list[dict], new: dict, when: str) -> Merged:
         if base[j]["answer"]:
             name = label or "an answer"
             target = new_cells[n] if n is not None else None
-            if target is not None and is_answer(target) \
+            if n is not None and target is not None and is_answer(target) \
                     and target.get("cell_type") == cell.get("cell_type"):
                 replace[n] = cell
                 result.carried.append(f"your answer to {name}")

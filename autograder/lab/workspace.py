@@ -51,6 +51,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..notebooks import NotebookError, exercises, load_cells
 from ..progress.store import MANIFEST
@@ -311,7 +312,7 @@ class _Sync:
 
     def fresh(self, rel: str, data: bytes) -> None:
         """Record that the workspace now holds upstream's `data` as it is."""
-        entry = {"base": hashlib.sha256(data).hexdigest()}
+        entry: dict[str, Any] = {"base": hashlib.sha256(data).hexdigest()}
         entry["upstream"] = entry["base"]
         if rel.endswith(".ipynb"):
             cells = _records(data)

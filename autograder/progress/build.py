@@ -56,6 +56,30 @@ def _latest(records: list[dict], notebooks: set[str]) -> tuple[dict, dict, dict]
     return placed, loose, counts
 
 
+def _latest_record(ident: str, nb_path: str, placed, loose, counts,
+                   registry) -> tuple[dict | None, int]:
+    """The newest record of check `ident` (run in this notebook, or in no known one) and
+    how many times it was run."""
+    found: dict | None = None
+    attempts = 0
+    for name in _names(ident, registry):
+        for rec, n in ((placed.get((nb_path, name)), counts.get((nb_path, name), 0)),
+                       (loose.get(name), counts.get((None, name), 0))):
+            attempts += n if rec is not None else 0
+            if rec is not None and (found is None or rec["time"] >= found["time"]):
+                found = rec
+    return found, attempts
+
+
+def _status(complete: bool, has_tests: bool, failing: bool, attempted: bool) -> str:
+    """The exercise's status from what its cells show."""
+    if complete:
+        return "passed" if has_tests else "written"
+    if failing:
+        return "failing"
+    return "in progress" if attempted else "not started"
+
+
 def _progress_of(ex: catalog.Exercise, nb_path: str, placed, loose, counts,
                  registry, reviews=None) -> ExerciseProgress:
     earned = pending = auto = written = reviewed = reviewed_of = 0.0
@@ -85,13 +109,8 @@ def _progress_of(ex: catalog.Exercise, nb_path: str, placed, loose, counts,
         auto += graded.points
         cell_passed = bool(graded.checks)
         for ident in graded.checks:
-            found = None
-            for name in _names(ident, registry):
-                for rec, n in ((placed.get((nb_path, name)), counts.get((nb_path, name), 0)),
-                               (loose.get(name), counts.get((None, name), 0))):
-                    attempts += n if rec is not None else 0
-                    if rec is not None and (found is None or rec["time"] >= found["time"]):
-                        found = rec
+            found, n_attempts = _latest_record(ident, nb_path, placed, loose, counts, registry)
+            attempts += n_attempts
             if found is None:
                 cell_passed = False
                 continue
@@ -105,14 +124,7 @@ def _progress_of(ex: catalog.Exercise, nb_path: str, placed, loose, counts,
         else:
             all_tests_passed = False
     has_tests = auto > 0 or any(g.kind == "tests" for g in ex.graded)
-    if all_tests_passed and all_written:
-        status = "passed" if has_tests else "written"
-    elif last is not None:
-        status = "failing"
-    elif attempted:
-        status = "in progress"
-    else:
-        status = "not started"
+    status = _status(all_tests_passed and all_written, has_tests, last is not None, attempted)
     return ExerciseProgress(
         ex.number, ex.title, ex.minutes, ex.points, auto, written, earned, pending, status,
         attempts, last.get("diagnosis") if last else None, last.get("summary") if last else None,

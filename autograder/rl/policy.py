@@ -95,7 +95,9 @@ def completion_logprobs(model: GPT, tokens: np.ndarray, n_prompt: int) -> np.nda
 def final_residual(model: GPT, tokens: np.ndarray) -> np.ndarray:
     """The final LayerNorm's output, the vector the unembedding reads: (B, T) -> (B, T, D)."""
     model.logits(tokens)
-    return np.asarray(model._caches[3], dtype=np.float64)                 # noqa: SLF001
+    caches = model._caches                                                # noqa: SLF001
+    assert caches is not None  # logits() stores them
+    return np.asarray(caches[3], dtype=np.float64)
 
 
 def weighted_nll_grads(model: GPT, tokens: np.ndarray,

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -135,7 +136,7 @@ BETAS = (0.3, 0.1, 0.05, 0.02, 0.01, 0.0)
 
 def make_runs(w: np.ndarray, steps: int, betas=BETAS, out: Path = RUNS) -> None:
     """Run RLHF once per KL coefficient against the reward model w; save every curve."""
-    arrays: dict[str, np.ndarray] = {"betas": np.array(betas), "w": w}
+    arrays: dict[str, Any] = {"betas": np.array(betas), "w": w}
     for beta in betas:
         model, reference = policy.reference_model(), policy.reference_model()
         rm = RewardModel(w, reference, RLHFConfig.n_prompt)

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from autograder.checks import Case
-from autograder.checks.calculus import autograd, derivatives, descent, layers, mlp
-from autograder.checks.calculus.common import MultiCheck
+from autograder.checks.calculus import autograd, derivatives, descent, layers, mlp, reference_mlp
 from autograder.checks.calculus.data import make_spirals
 from autograder.checks.calculus.engines import make_backward, make_engine
+from autograder.checks.multi import MultiCheck
 
 # -- MultiCheck -------------------------------------------------------------------
 
@@ -143,7 +143,7 @@ def test_linear_backward_names_the_wrong_entries():
 
 
 def test_a_diverged_run_without_nan_is_diagnosed_as_exploding_steps():
-    params = mlp._init([2, 16, 16, 2], 0)
+    params = reference_mlp.init_params([2, 16, 16, 2], 0)
     losses = [0.7] * 10 + [5.0, 40.0, 20.0] + [19.0] * 10     # rising, finite
     message = mlp.check_trained_mlp.explain(params, losses)
     assert "Diagnosis (exploding steps from a learning rate too high)" in message
@@ -159,7 +159,7 @@ def test_more_steps_than_the_budget_fail():
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_stated_target_is_reached_from_other_seeds(seed):
     X, y = make_spirals()
-    params, losses = mlp._train(X, y, seed=seed)
+    params, losses = reference_mlp.train(X, y, seed=seed)
     assert mlp.check_trained_mlp.explain(params, losses) is None
 
 

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 
 from ..core import Context
+from ..multi import MultiCheck
 from ..spec import Case, Mistake
-from .common import MultiCheck, require_callables, run
+from .common import require_callables, run
 from .engines import make_backward, make_engine
 
 H = 1e-6  # finite-difference step for the float versions of the expressions
@@ -109,7 +112,7 @@ def _check_binary(ctx: Context, fn, name: str, Value, forward, locals_,
                 [f"got {type(out).__name__}"], hint="Wrap the result: Value(data, (a, b), op).")
     ctx.require(_close(out.data, forward(x, y)), f"{call}.data should be {forward(x, y):g}",
                 [f"got {out.data!r}"])
-    prev = getattr(out, "_prev", ())
+    prev: Any = getattr(out, "_prev", ())
     ctx.require(len(prev) == 2 and {id(p) for p in prev} == {id(a), id(b)},
                 f"{name}(a, b) should record a and b in the new Value's _prev",
                 [f"_prev holds {len(prev)} item(s)"], mistake=NO_PARENTS)
@@ -203,7 +206,7 @@ def _check_unary(ctx: Context, label: str, fn_name: str, make, x: float, forward
                 [f"got {type(out).__name__}"])
     ctx.require(_close(out.data, forward), f"{label} of Value({x:g}) should have data "
                 f"{forward:.6g}", [f"got {out.data!r}"])
-    prev = getattr(out, "_prev", ())
+    prev: Any = getattr(out, "_prev", ())
     ctx.require(len(prev) == 1 and prev[0] is a, f"{fn_name} should record its input in _prev",
                 [f"_prev holds {len(prev)} item(s)"], mistake=NO_PARENTS)
     a.grad = 0.1
@@ -238,8 +241,9 @@ def _unary_spec(name: str, x: float, k: float = 3.0):
     return "relu", max(x, 0.0), 1.0 if x > 0 else 0.0, {RELU_ALWAYS: 1.0} if x <= 0 else {}
 
 
-UNARY_POINTS = [("tanh", 0.8), ("exp", 0.5), ("power", 1.5, 3.0), ("power", 2.0, -1.0),
-                ("relu", 0.9), ("relu", -0.6)]
+UNARY_POINTS: list[tuple[Any, ...]] = [
+    ("tanh", 0.8), ("exp", 0.5), ("power", 1.5, 3.0), ("power", 2.0, -1.0),
+    ("relu", 0.9), ("relu", -0.6)]
 
 
 def _verify_unary(submission, ctx: Context) -> None:
@@ -268,7 +272,7 @@ check_unary_ops = MultiCheck(
 
 # A graph is (leaves, nodes): leaves {name: value}; nodes [(name, op, (input names))],
 # evaluated in order; the last node is the root.
-_OPS = {
+_OPS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "add": (lambda a, b: a + b, lambda a, b: (1.0, 1.0)),
     "mul": (lambda a, b: a * b, lambda a, b: (b, a)),
     "tanh": (math.tanh, lambda a: (1.0 - math.tanh(a) ** 2,)),
@@ -385,7 +389,7 @@ def _verify_backward(submission, ctx: Context) -> None:
         leaves, nodes = case.args
         names = list(leaves)
         env, root = _build(Value, leaves, nodes)
-        run(ctx, "backward", case.label, lambda root=root: backward(root))
+        run(ctx, "backward", case.label, partial(backward, root))
         got = np.array([_grad_of(env[n]) for n in names])
         expected = np.array(_fd(_evaluator(leaves, nodes), list(leaves.values())))
         if bool(np.all(np.abs(got - expected) <= 1e-8 + 1e-6 * np.abs(expected))):
@@ -497,7 +501,7 @@ def _verify_neuron(submission, ctx: Context) -> None:
     for text, build, floats in _PROBES:
         a, bb = Value(0.8), Value(-1.3)
         result = run(ctx, "Value", f"the expression {text}",
-                      lambda build=build, a=a, bb=bb: build(a, bb))
+                      partial(build, a, bb))
         run(ctx, "backward", f"backward() of {text}", result.backward)
         got = [_grad_of(a), _grad_of(bb)]
         expected = _fd(floats, [0.8, -1.3])

@@ -1,56 +1,23 @@
 """Helpers shared by the stage 02 checks.
 
-- :class:`MultiCheck`: a CustomCheck called with several learner objects,
-  ``check_add_mul(add, mul, Value)``, whose verification receives them as a tuple.
+- :class:`MultiCheck` now lives in the check framework (``autograder.checks.multi``);
+  it is re-exported here for old imports.
 - :func:`named`: give a thunk a name, so that an exception inside the learner's
   code is reported as "your `add` raised ...".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..core import Context, CustomCheck
+from ..core import Context
+from ..multi import MultiCheck
 from ..spec import Case
 
-
-class MultiCheck(CustomCheck):
-    """A CustomCheck whose submission is several objects: ``check(add, mul, Value)``.
-
-    names: what the objects are called, in order, e.g. ("add", "mul", "Value").
-    verify(submission, ctx) receives them as one tuple. `reference` and the
-    examples of mistakes are tuples too; ``check.explain(a_tuple)`` and
-    ``check.explain(*objects)`` both work.
-    """
-
-    def __init__(self, name: str, verify: Callable[[Any, Context], Any], *,
-                 names: tuple[str, ...], reference: Any, **options):
-        super().__init__(name, verify, reference=reference, **options)
-        self.names = tuple(names)
-
-    def _pack(self, submission: tuple) -> tuple:
-        if len(submission) == 1 and isinstance(submission[0], tuple) \
-                and len(submission[0]) == len(self.names):
-            return submission[0]
-        if len(submission) != len(self.names):
-            raise TypeError(f"{self.name} takes {len(self.names)} arguments "
-                            f"({', '.join(self.names)}), got {len(submission)}")
-        return tuple(submission)
-
-    def __call__(self, *submission: Any, cases: Iterable[Case] | None = None,
-                 hidden: bool = False, seed: int | None = None) -> None:
-        __tracebackhide__ = True
-        super().__call__(self._pack(submission), cases=cases, hidden=hidden, seed=seed)
-
-    def explain(self, *submission: Any, cases: Iterable[Case] | None = None,
-                hidden: bool = False, seed: int | None = None) -> str | None:
-        return super().explain(self._pack(submission), cases=cases, hidden=hidden, seed=seed)
-
-    def show(self, *submission: Any, cases: Iterable[Case] | None = None) -> None:
-        super().show(self._pack(submission), cases=cases)
+__all__ = ["MultiCheck", "floats", "named", "require_callables", "run"]
 
 
 def named(name: str, thunk: Callable[[], Any]) -> Callable[[], Any]:

@@ -18,67 +18,76 @@ BUGS = ("overwrite", "mul_swapped", "no_upstream", "no_parents", "tanh_of_input"
         "depth_first")
 
 
+class EngineValue:
+    """The Value class of an engine: each engine subclasses it with `_ns`, the namespace
+    whose add, mul, power, tanh, exp, relu and backward the operators call."""
+
+    _ns: SimpleNamespace
+
+    def __init__(self, data, _prev=(), op=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = tuple(_prev)
+        self._backward = lambda: None
+        self.op = op
+
+    def _lift(self, x):
+        return x if isinstance(x, type(self)) else type(self)(x)
+
+    def __repr__(self):
+        return f"Value({self.data:.4g}, grad={self.grad:.4g})"
+
+    def __add__(self, other):
+        return self._ns.add(self, self._lift(other))
+
+    def __radd__(self, other):
+        return self._ns.add(self._lift(other), self)
+
+    def __mul__(self, other):
+        return self._ns.mul(self, self._lift(other))
+
+    def __rmul__(self, other):
+        return self._ns.mul(self._lift(other), self)
+
+    def __neg__(self):
+        return self * -1.0
+
+    def __sub__(self, other):
+        return self + (-self._lift(other))
+
+    def __rsub__(self, other):
+        return self._lift(other) + (-self)
+
+    def __pow__(self, k):
+        return self._ns.power(self, k)
+
+    def __truediv__(self, other):
+        return self * self._lift(other) ** -1
+
+    def __rtruediv__(self, other):
+        return self._lift(other) * self ** -1
+
+    def tanh(self):
+        return self._ns.tanh(self)
+
+    def exp(self):
+        return self._ns.exp(self)
+
+    def relu(self):
+        return self._ns.relu(self)
+
+    def backward(self):
+        self._ns.backward(self)
+
+
 def make_engine(bug: str | None = None) -> SimpleNamespace:
     """An engine (namespace with Value, add, mul, power, tanh, exp, relu, backward)."""
     if bug is not None and bug not in BUGS:
         raise ValueError(f"unknown bug {bug!r}; known: {', '.join(BUGS)}")
     ns = SimpleNamespace()
 
-    class Value:
-        def __init__(self, data, _prev=(), op=""):
-            self.data = float(data)
-            self.grad = 0.0
-            self._prev = tuple(_prev)
-            self._backward = lambda: None
-            self.op = op
-
-        def __repr__(self):
-            return f"Value({self.data:.4g}, grad={self.grad:.4g})"
-
-        def __add__(self, other):
-            return ns.add(self, lift(other))
-
-        def __radd__(self, other):
-            return ns.add(lift(other), self)
-
-        def __mul__(self, other):
-            return ns.mul(self, lift(other))
-
-        def __rmul__(self, other):
-            return ns.mul(lift(other), self)
-
-        def __neg__(self):
-            return self * -1.0
-
-        def __sub__(self, other):
-            return self + (-lift(other))
-
-        def __rsub__(self, other):
-            return lift(other) + (-self)
-
-        def __pow__(self, k):
-            return ns.power(self, k)
-
-        def __truediv__(self, other):
-            return self * lift(other) ** -1
-
-        def __rtruediv__(self, other):
-            return lift(other) * self ** -1
-
-        def tanh(self):
-            return ns.tanh(self)
-
-        def exp(self):
-            return ns.exp(self)
-
-        def relu(self):
-            return ns.relu(self)
-
-        def backward(self):
-            ns.backward(self)
-
-    def lift(x):
-        return x if isinstance(x, Value) else Value(x)
+    class Value(EngineValue):
+        _ns = ns
 
     def send(out, parent, local):
         """Add local * out.grad to parent.grad (or overwrite it, for the 'overwrite' bug)."""

@@ -21,107 +21,16 @@ import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
 from ..gradcheck import expect_gradients
+from ..multi import MultiCheck
 from ..randomness import global_rng_state
 from ..spec import Case, Mistake
-from .common import MultiCheck, run
+from . import reference_mlp as ref
+from .common import run
 from .data import make_spirals
 
 TARGET_ACCURACY = 0.97
-MAX_STEPS = 2000
 HELD_OUT_SEED = 12345
 HELD_OUT_PER_CLASS = 500
-
-
-def layer_count(params: dict) -> int:
-    return sum(1 for k in params if k.startswith("W"))
-
-
-# -- a reference MLP, written with einsum; used for buggy variants, examples and
-#    reference submissions, never as the oracle a learner is compared with -----------
-
-def _init(sizes, seed, std=lambda fan_in, fan_out: 1 / math.sqrt(fan_in), transposed=False):
-    rng = np.random.default_rng(seed)
-    params = {}
-    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), 1):
-        shape = (fan_out, fan_in) if transposed else (fan_in, fan_out)
-        params[f"W{k}"] = rng.normal(0.0, std(fan_in, fan_out), size=shape)
-        params[f"b{k}"] = np.zeros(fan_out)
-    return params
-
-
-def _forward(params, X, act=np.tanh, last_act=None, bias=True):
-    h = X
-    L = layer_count(params)
-    for k in range(1, L + 1):
-        z = np.einsum("ni,ij->nj", h, params[f"W{k}"]) + (params[f"b{k}"] if bias else 0)
-        h = act(z) if k < L else (last_act(z) if last_act else z)
-    return h
-
-
-def _probs(logits):
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _loss(params, X, y):
-    logits = _forward(params, X)
-    m = logits.max(axis=1)
-    lse = m + np.log(np.exp(logits - m[:, None]).sum(axis=1))
-    return float((lse - logits[np.arange(len(y)), y]).mean())
-
-
-def _backprop(params, X, y, bug=None):
-    """(loss, grads) by hand; `bug` puts one classic mistake in the backward pass."""
-    L = layer_count(params)
-    hs, zs = [X], []
-    for k in range(1, L + 1):
-        z = np.einsum("ni,ij->nj", hs[-1], params[f"W{k}"]) + params[f"b{k}"]
-        zs.append(z)
-        hs.append(np.tanh(z) if k < L else z)
-    n = len(y)
-    d = _probs(hs[-1])
-    d[np.arange(n), y] -= 1.0
-    if bug != "no_mean":
-        d = d / n
-    grads = {}
-    for k in range(L, 0, -1):
-        grads[f"W{k}"] = np.einsum("ni,nj->ij", hs[k - 1], d)
-        grads[f"b{k}"] = d.sum(axis=0)
-        if k > 1:
-            d = np.einsum("nj,ij->ni", d, params[f"W{k}"])
-            if bug == "no_tanh":
-                pass
-            elif bug == "tanh_of_z":
-                d = d * (1 - zs[k - 2] ** 2)
-            else:
-                d = d * (1 - hs[k - 1] ** 2)
-    return _loss(params, X, y), grads
-
-
-def _batches(n, batch_size, rng):
-    order = rng.permutation(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
-
-
-def _train(X, y, hidden=16, steps=MAX_STEPS, batch_size=32, lr=0.1, beta=0.9, seed=0,
-           progress=False, momentum=True, full_batch=False, reset_each_epoch=False):
-    rng = np.random.default_rng(seed)
-    params = _init([X.shape[1], hidden, hidden, int(y.max()) + 1], seed)
-    velocity = {k: np.zeros_like(v) for k, v in params.items()}
-    losses = []
-    while len(losses) < steps:
-        if reset_each_epoch:
-            velocity = {k: np.zeros_like(v) for k, v in params.items()}
-        batches = [np.arange(len(y))] if full_batch else _batches(len(y), batch_size, rng)
-        for idx in batches:
-            loss, grads = _backprop(params, X[idx], y[idx])
-            for k in params:
-                velocity[k] = (beta * velocity[k] if momentum else 0) + grads[k]
-                params[k] = params[k] - lr * velocity[k]
-            losses.append(loss)
-            if len(losses) == steps:
-                break
-    return params, losses
 
 
 # ---------------------------------------------------------------------------
@@ -134,7 +43,7 @@ ZERO_INIT = Mistake(
     "receives the same gradient and stays identical to its neighbours forever: the layer "
     "acts like a single unit. Random weights break this symmetry.",
     "Draw the weights from a normal distribution: rng.normal(0, 1 / np.sqrt(fan_in), ...).",
-    example=lambda sizes, seed: _init(sizes, seed, std=lambda i, o: 0.0))
+    example=lambda sizes, seed: ref.init_params(sizes, seed, std=lambda i, o: 0.0))
 UNIT_STD = Mistake(
     "weights with standard deviation 1",
     "Your weights have standard deviation about 1. A unit then sums fan_in terms of size 1, "
@@ -142,33 +51,33 @@ UNIT_STD = Mistake(
     "is nearly 0, and gradients vanish.",
     "Scale the standard deviation by 1 / sqrt(fan_in), so that each unit's input has a "
     "spread of about 1.",
-    example=lambda sizes, seed: _init(sizes, seed, std=lambda i, o: 1.0))
+    example=lambda sizes, seed: ref.init_params(sizes, seed, std=lambda i, o: 1.0))
 VARIANCE_AS_STD = Mistake(
     "1 / fan_in as the standard deviation",
     "Your weights are far too small: their standard deviation is 1 / fan_in, which is the "
     "right *variance*. The standard deviation is its square root.",
     "Use 1 / np.sqrt(fan_in) as the scale of rng.normal.",
-    example=lambda sizes, seed: _init(sizes, seed, std=lambda i, o: 1.0 / i))
+    example=lambda sizes, seed: ref.init_params(sizes, seed, std=lambda i, o: 1.0 / i))
 FAN_OUT = Mistake(
     "scaled by fan_out instead of fan_in",
     "Your weights have standard deviation 1 / sqrt(fan_out). What keeps a unit's input at a "
     "spread of about 1 is the number of terms it sums, the layer's number of *inputs*, "
     "fan_in = W.shape[0].",
     "Use 1 / np.sqrt(fan_in), where fan_in = sizes[k - 1].",
-    example=lambda sizes, seed: _init(sizes, seed, std=lambda i, o: 1.0 / math.sqrt(o)))
+    example=lambda sizes, seed: ref.init_params(sizes, seed, std=lambda i, o: 1.0 / math.sqrt(o)))
 TRANSPOSED_WEIGHTS = Mistake(
     "weights of shape (fan_out, fan_in)",
     "Your weight matrices are transposed. With examples as rows, a layer computes X @ W, so "
     "W has one row per input and one column per output: shape (fan_in, fan_out).",
     "W_k has shape (sizes[k - 1], sizes[k]).",
-    example=lambda sizes, seed: _init(sizes, seed, transposed=True))
+    example=lambda sizes, seed: ref.init_params(sizes, seed, transposed=True))
 UNSEEDED_INIT = Mistake(
     "the seed is not used",
     "Two calls with the same seed gave different weights (or two different seeds gave the "
     "same), so a training run could not be repeated.",
     "Make one generator from the seed, rng = np.random.default_rng(seed), and draw every "
     "weight from it.",
-    example=lambda sizes, seed: _init(sizes, None))
+    example=lambda sizes, seed: ref.init_params(sizes, None))
 
 
 def _verify_init_shapes(init_mlp, ctx: Context, sizes: list[int], seed: int) -> None:
@@ -239,7 +148,7 @@ def _verify_init(init_mlp, ctx: Context) -> None:
 
 
 check_init_mlp = CustomCheck(
-    "init_mlp", _verify_init, reference=lambda sizes, seed: _init(sizes, seed),
+    "init_mlp", _verify_init, reference=lambda sizes, seed: ref.init_params(sizes, seed),
     mistakes=[ZERO_INIT, UNIT_STD, VARIANCE_AS_STD, FAN_OUT, TRANSPOSED_WEIGHTS,
               UNSEEDED_INIT],
     hint="One generator from the seed; for each layer W of shape (fan_in, fan_out) drawn "
@@ -251,7 +160,7 @@ check_init_mlp = CustomCheck(
 
 
 def _forward_loop(params, X):
-    L = layer_count(params)
+    L = ref.layer_count(params)
     rows = []
     for x in X.tolist():
         h = np.array(x)
@@ -266,7 +175,7 @@ def _forward_loop(params, X):
 
 def mlp_case(label: str, sizes: list[int], n: int, seed: int = 0) -> Case:
     """A case (params, X): random weights and biases for `sizes`, and n inputs."""
-    params = _init(sizes, seed)
+    params = ref.init_params(sizes, seed)
     rng = np.random.default_rng(seed + 100)
     for k in range(1, len(sizes)):
         params[f"b{k}"] = np.round(rng.normal(0, 0.5, size=sizes[k]), 3)
@@ -281,27 +190,27 @@ def _forward_cases(rng):
 check_mlp_forward = FunctionCheck(
     "mlp_forward", _forward_loop, _forward_cases, rtol=1e-8, atol=1e-10,
     allow_input_mutation=True,  # params is a dict of arrays; the framework cannot compare it
-    reference=lambda params, X: _forward(params, X),
+    reference=lambda params, X: ref.forward(params, X),
     mistakes=[
         Mistake("tanh on the output layer",
                 "Your logits are squashed into [-1, 1]: you applied tanh after the last layer "
                 "too. The last layer's outputs are logits, which softmax turns into "
                 "probabilities; squashing them caps how confident the network can be.",
                 "Apply tanh after the hidden layers only.",
-                variant=lambda params, X: _forward(params, X, last_act=np.tanh)),
+                variant=lambda params, X: ref.forward(params, X, last_act=np.tanh)),
         Mistake("relu instead of tanh",
                 "You used relu between the layers; this network uses tanh.",
                 "np.tanh(z).",
-                variant=lambda params, X: _forward(params, X, act=lambda z: np.maximum(z, 0))),
+                variant=lambda params, X: ref.forward(params, X, act=lambda z: np.maximum(z, 0))),
         Mistake("no activation between the layers",
                 "Without a nonlinearity between them, three linear layers collapse into one "
                 "linear map, which cannot separate the spirals.",
                 "Apply np.tanh after the first and the second layer.",
-                variant=lambda params, X: _forward(params, X, act=lambda z: z)),
+                variant=lambda params, X: ref.forward(params, X, act=lambda z: z)),
         Mistake("the biases were left out",
                 "Your outputs ignore b1, b2 and b3.",
                 "Each layer is h @ W + b.",
-                variant=lambda params, X: _forward(params, X, bias=False)),
+                variant=lambda params, X: ref.forward(params, X, bias=False)),
     ],
     hint="h1 = tanh(X @ W1 + b1); h2 = tanh(h1 @ W2 + b2); logits = h2 @ W3 + b3.")
 
@@ -326,19 +235,19 @@ GRAD_NO_MEAN = Mistake(
     "batch, and the 1/N in front of it multiplies every gradient. Forgetting it makes the "
     "effective learning rate N times larger, and a bigger batch would blow up training.",
     "Divide dlogits by N once, right after the softmax; every other gradient inherits it.",
-    example=lambda params, X, y: _backprop(params, X, y, bug="no_mean"))
+    example=lambda params, X, y: ref.backprop(params, X, y, bug="no_mean"))
 GRAD_NO_TANH = Mistake(
     "the tanh derivative is missing",
     "The gradients of the first layers are wrong while the last layer's are right: on the "
     "way back through a tanh you did not multiply by its local derivative 1 - h**2.",
     "After dh = d @ W.T, multiply by (1 - h**2), where h is that layer's tanh output.",
-    example=lambda params, X, y: _backprop(params, X, y, bug="no_tanh"))
+    example=lambda params, X, y: ref.backprop(params, X, y, bug="no_tanh"))
 GRAD_TANH_OF_Z = Mistake(
     "the tanh derivative from the pre-activation",
     "You multiplied by 1 - z**2, where z is the input of the tanh; the derivative is "
     "1 - tanh(z)**2 = 1 - h**2, with h the tanh's output.",
     "Keep each layer's tanh output h from the forward pass and use 1 - h**2.",
-    example=lambda params, X, y: _backprop(params, X, y, bug="tanh_of_z"))
+    example=lambda params, X, y: ref.backprop(params, X, y, bug="tanh_of_z"))
 
 
 def _verify_loss_and_grads(fn, ctx: Context) -> None:
@@ -353,21 +262,21 @@ def _verify_loss_and_grads(fn, ctx: Context) -> None:
             ctx.fail(f"{label}: mlp_loss_and_grads should return (loss, grads) with grads a "
                      "dict", [f"got {type(out).__name__}"], hint="End with: return loss, grads")
         loss, grads = out
-        ctx.expect(_loss(params, X, y), loss, label=f"{label}: the loss is wrong", rtol=1e-8,
-                   atol=1e-10, dtype=None)
+        ctx.expect(ref.mean_loss(params, X, y), loss, label=f"{label}: the loss is wrong",
+                   rtol=1e-8, atol=1e-10, dtype=None)
 
         def loss_fn(p=params, X=X, y=y):
-            return _loss(p, X, y)
-        variants = [(GRAD_NO_MEAN, _backprop(params, X, y, "no_mean")[1]),
-                    (GRAD_NO_TANH, _backprop(params, X, y, "no_tanh")[1]),
-                    (GRAD_TANH_OF_Z, _backprop(params, X, y, "tanh_of_z")[1])]
+            return ref.mean_loss(p, X, y)
+        variants = [(GRAD_NO_MEAN, ref.backprop(params, X, y, "no_mean")[1]),
+                    (GRAD_NO_TANH, ref.backprop(params, X, y, "no_tanh")[1]),
+                    (GRAD_TANH_OF_Z, ref.backprop(params, X, y, "tanh_of_z")[1])]
         expect_gradients(ctx, loss_fn, params, grads, label=label, batch_size=len(y),
                          variants=variants)
 
 
 check_mlp_loss_and_grads = CustomCheck(
     "mlp_loss_and_grads", _verify_loss_and_grads,
-    reference=lambda params, X, y: _backprop(params, X, y),
+    reference=lambda params, X, y: ref.backprop(params, X, y),
     mistakes=[GRAD_NO_MEAN, GRAD_NO_TANH, GRAD_TANH_OF_Z],
     hint="Backward in reverse order: dlogits = (softmax - onehot) / n; for each layer "
          "dW = h_in.T @ dz, db = dz.sum(axis=0), dh_in = dz @ W.T, and through tanh "
@@ -390,7 +299,7 @@ DROPPED_LAST = Mistake(
     "so some examples are never trained on in that epoch.",
     "Keep the last batch even if it is smaller: slice order[i:i + batch_size] for i in "
     "range(0, n, batch_size).",
-    example=lambda n, bs, rng: [b for b in _batches(n, bs, rng) if len(b) == bs])
+    example=lambda n, bs, rng: [b for b in ref.minibatch_indices(n, bs, rng) if len(b) == bs])
 WITH_REPLACEMENT = Mistake(
     "sampled with replacement",
     "Some examples appear twice in an epoch and others not at all: you drew random indices "
@@ -404,7 +313,7 @@ IGNORES_RNG = Mistake(
     "function makes a new generator of its own. Then every epoch sees the examples in the "
     "same order, and the caller cannot control the randomness.",
     "Draw the permutation from the `rng` argument: rng.permutation(n).",
-    example=lambda n, bs, rng: _batches(n, bs, np.random.default_rng(0)))
+    example=lambda n, bs, rng: ref.minibatch_indices(n, bs, np.random.default_rng(0)))
 GLOBAL_RANDOM = Mistake(
     "NumPy's global random state",
     "Your function changed NumPy's global random state (np.random.permutation or "
@@ -472,7 +381,8 @@ def _verify_minibatches(fn, ctx: Context) -> None:
 
 
 check_minibatches = CustomCheck(
-    "minibatches", _verify_minibatches, reference=lambda n, bs, rng: _batches(n, bs, rng),
+    "minibatches", _verify_minibatches,
+    reference=lambda n, bs, rng: ref.minibatch_indices(n, bs, rng),
     mistakes=[NOT_SHUFFLED, DROPPED_LAST, WITH_REPLACEMENT, IGNORES_RNG, GLOBAL_RANDOM],
     hint="Shuffle the indices once with rng.permutation(n), then cut them into consecutive "
          "slices of batch_size; the last slice may be shorter, and none is empty.")
@@ -495,14 +405,20 @@ MOMENTUM_IGNORED = Mistake(
     "never carries over from one step to the next.",
     "Keep one velocity array per parameter between steps: v = beta * v + grad, then "
     "p = p - lr * v.",
-    example=lambda X, y, **kw: _train(X, y, momentum=False, **kw))
+    example=lambda X, y, **kw: ref.train(X, y, momentum=False, **kw))
 NOT_REPEATABLE = Mistake(
     "training is not repeatable",
     "Two runs with the same seed gave different losses: some randomness (the initial weights "
     "or the shuffling) does not come from the seed.",
     "Make one generator from `seed` for the shuffling and pass `seed` to init_mlp.",
-    example=lambda X, y, seed=0, **kw: _train(X, y, seed=int(np.random.default_rng().integers(
+    example=lambda X, y, seed=0, **kw: ref.train(X, y, seed=int(np.random.default_rng().integers(
         1 << 30)), **kw))
+def _never_learning(X, y, **kw):
+    """A training run whose loss never moves: the reference's params, its first loss repeated."""
+    params, losses = ref.train(X, y, **kw)
+    return params, [losses[0]] * len(losses)
+
+
 NOT_LEARNING = Mistake(
     "the loss does not go down",
     "On two well-separated blobs the loss should fall quickly, but yours stays where it "
@@ -510,7 +426,7 @@ NOT_LEARNING = Mistake(
     "gradient step with the wrong sign).",
     "After computing the gradients, change params[k] itself: params[k] = params[k] - lr * "
     "velocity[k].",
-    example=lambda X, y, **kw: (lambda p, L: (p, [L[0]] * len(L)))(*_train(X, y, **kw)))
+    example=_never_learning)
 
 
 FULL_BATCH = Mistake(
@@ -519,18 +435,18 @@ FULL_BATCH = Mistake(
     "step should use one mini-batch of batch_size examples, in the shuffled order that "
     "minibatches(len(y), batch_size, rng) gives, epoch after epoch.",
     "Loop over minibatches(len(y), batch_size, rng) and index X and y with each batch.",
-    example=lambda X, y, **kw: _train(X, y, full_batch=True, **kw))
+    example=lambda X, y, **kw: ref.train(X, y, full_batch=True, **kw))
 MOMENTUM_RESET = Mistake(
     "momentum reset every epoch",
     "Your losses match a run whose velocity starts again from zero at every epoch. The "
     "velocity should carry over from the last step of one epoch to the first of the next.",
     "Create the velocity arrays once, before the loop over epochs.",
-    example=lambda X, y, **kw: _train(X, y, reset_each_epoch=True, **kw))
+    example=lambda X, y, **kw: ref.train(X, y, reset_each_epoch=True, **kw))
 
 
 def _compare_with_reference_run(losses, X, y, settings, ctx: Context, text: str) -> None:
     """The loss curve must be the reference run's, from the same seed (to round-off)."""
-    reference = np.asarray(_train(X, y, **settings)[1], dtype=float)
+    reference = np.asarray(ref.train(X, y, **settings)[1], dtype=float)
     close = np.isclose(losses, reference, rtol=1e-6, atol=1e-9)
     if close.all():
         ctx.passed += 1
@@ -538,7 +454,7 @@ def _compare_with_reference_run(losses, X, y, settings, ctx: Context, text: str)
     step = int(np.argmin(close))
     mistake = None
     for candidate, option in ((FULL_BATCH, "full_batch"), (MOMENTUM_RESET, "reset_each_epoch")):
-        variant = np.asarray(_train(X, y, **settings, **{option: True})[1], dtype=float)
+        variant = np.asarray(ref.train(X, y, **settings, **{option: True})[1], dtype=float)
         if np.allclose(losses, variant, rtol=1e-6, atol=1e-9):
             mistake = candidate
             break
@@ -589,7 +505,7 @@ def _verify_train(train_mlp, ctx: Context) -> None:
 
 
 check_train_mlp = CustomCheck(
-    "train_mlp", _verify_train, reference=_train,
+    "train_mlp", _verify_train, reference=ref.train,
     mistakes=[MOMENTUM_IGNORED, NOT_REPEATABLE, NOT_LEARNING, FULL_BATCH, MOMENTUM_RESET],
     hint="Each step: one shuffled mini-batch, its gradients, then v = beta * v + grad and "
          "p = p - lr * v for every parameter; one loss per step, `steps` of them.")
@@ -606,7 +522,7 @@ def held_out_spirals() -> tuple[np.ndarray, np.ndarray]:
 
 def accuracy(params: dict, X: np.ndarray, y: np.ndarray) -> float:
     """The fraction of points whose largest logit is the right class."""
-    return float((_forward(params, X).argmax(axis=1) == y).mean())
+    return float((ref.forward(params, X).argmax(axis=1) == y).mean())
 
 
 TRAINED_EXPLODED = Mistake(
@@ -624,13 +540,13 @@ UNDERTRAINED = Mistake(
     "rate may be too small, or there were too few steps.",
     "Raise lr (0.1 with beta = 0.9 works well here), or check that every step updates the "
     "weights.",
-    example=(_init([2, 16, 16, 2], 0), [0.70] * 50))
+    example=(ref.init_params([2, 16, 16, 2], 0), [0.70] * 50))
 
 
 @functools.lru_cache(maxsize=1)
 def _reference_run():
     X, y = make_spirals()
-    return _train(X, y)
+    return ref.train(X, y)
 
 
 class _TrainedCheck(MultiCheck):
@@ -657,7 +573,7 @@ def _verify_trained(submission, ctx: Context) -> None:
     ctx.require(bool(np.all(np.isfinite(values)) and np.all(np.isfinite(losses))),
                 "training blew up: the weights or losses contain NaN or infinity",
                 [f"first losses: {np.round(losses[:6], 3)}"], mistake=TRAINED_EXPLODED)
-    ctx.require(len(losses) <= MAX_STEPS, f"train for at most {MAX_STEPS} steps",
+    ctx.require(len(losses) <= ref.MAX_STEPS, f"train for at most {ref.MAX_STEPS} steps",
                 [f"you trained for {len(losses)} steps"],
                 hint="The goal is the accuracy within this budget of steps; tune lr and beta.")
     X, y = held_out_spirals()

@@ -45,7 +45,7 @@ REFERENCE_PLAN = {
 
 
 #: the form shown in the notebook: another behaviour, so that it cannot simply be copied
-EXAMPLE_PLAN = {
+EXAMPLE_PLAN: dict[str, Any] = {
     "behaviour": "A model that answers dangerous-capability questions badly on purpose when "
                  "it recognises an evaluation, to look safer than it is (sandbagging).",
     "internal_signature": "If it sandbags, it must know the right answer and suppress it: the "

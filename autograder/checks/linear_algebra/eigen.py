@@ -229,6 +229,7 @@ def _verify_power_iteration(fn, ctx: Context) -> None:
         ctx.require(isinstance(v, np.ndarray) and v.shape == (n,), label,
                     [f"the eigenvector should be an array of shape ({n},); got "
                      f"{v.shape if isinstance(v, np.ndarray) else type(v).__name__}"])
+        assert lam is not None  # ctx.require above failed otherwise
         v = v.astype(float)
         ctx.require(bool(np.isfinite(v).all()) and math.isfinite(lam), label,
                     ["your eigenvector or eigenvalue contains inf or nan"], mistake=NOT_NORMALISED)

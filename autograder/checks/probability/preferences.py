@@ -9,6 +9,7 @@ statistically, pair by pair, with 6-standard-error tolerances (see :mod:`.stats`
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -158,7 +159,7 @@ def _verify_simulate(fn, ctx: Context) -> None:
         # The win rate of the first item of each pair: binomial with standard error
         # sqrt(p (1 - p) / N_pair), about 0.0063 here, so the tolerance is 0.038. The
         # registered mistakes are at least 0.18 (always-wins) and 0.24 (sign) away.
-        worst = (0.0, None)
+        worst: tuple[float, Any] = (0.0, None)
         for p, r in pairs:
             n_pair = counts[p * k + r]
             if n_pair == 0:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -115,7 +116,7 @@ def _same(a, b) -> bool:
 
 
 def verify_rng_discipline(ctx: Context, fn: Callable, make_case: Callable[[int], Case],
-                          mistakes: tuple[Mistake, Mistake, Mistake]) -> object:
+                          mistakes: tuple[Mistake, Mistake, Mistake]) -> Any:
     """Run `fn` on make_case(CHECK_SEED) and prove it reproducible; return that output.
 
     make_case(seed) builds the Case with a fresh np.random.default_rng(seed) in it.
@@ -145,7 +146,7 @@ def verify_rng_discipline(ctx: Context, fn: Callable, make_case: Callable[[int],
     return first
 
 
-def call_quietly(ctx: Context, fn: Callable, case: Case) -> object:
+def call_quietly(ctx: Context, fn: Callable, case: Case) -> Any:
     """ctx.call(fn, case), restoring NumPy's global random state afterwards."""
     saved = np.random.get_state()
     try:
@@ -156,10 +157,10 @@ def call_quietly(ctx: Context, fn: Callable, case: Case) -> object:
 
 def as_int_samples(ctx: Context, out, n: int, k: int, name: str) -> np.ndarray:
     """`out` as an int array of shape (n,) with values in 0 .. k-1, or a clear failure."""
-    arr = np.asarray(out) if out is not None else None
     ctx.require(isinstance(out, np.ndarray), f"{name} should return a NumPy array",
                 [f"got {type(out).__name__}"],
                 hint="Return the array of samples (rng.integers and np.searchsorted give arrays).")
+    arr = np.asarray(out)
     ctx.require(arr.shape == (n,), f"{name} should return {n} samples, shape ({n},)",
                 [f"got shape {arr.shape}"])
     ctx.require(arr.dtype.kind in "iu", f"{name} should return integer category indices",

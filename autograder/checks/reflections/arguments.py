@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ MIN_ARGUMENTS = 4
 ARGUMENT_FIELDS = ("paraphrase", "source", "confidence", "would_change_my_mind")
 
 # The notebook shows this example for one argument; copying it is a known mistake.
-EXAMPLE_ARGUMENT = {
+EXAMPLE_ARGUMENT: dict[str, Any] = {
     "capabilities": {
         "paraphrase": (
             "Karnofsky's case is mostly about economic history: growth rates have sped up "

@@ -174,7 +174,7 @@ def _verify_practice(values, ctx: Context) -> None:
     ctx.require(any(p != 0.5 for p in ps), "every forecast is 0.5", mistake=ALL_HALF)
     require_set(ctx, seed, "my_seed")
     ctx.require(isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
-                and 0 <= seed < 2**32, f"my_seed is {describe(seed)}", mistake=BAD_SEED)
+                and 0 <= int(seed) < 2**32, f"my_seed is {describe(seed)}", mistake=BAD_SEED)
 
 
 check_practice_forecasts = MultiValueCheck(

@@ -274,6 +274,7 @@ class MultiValueCheck(CustomCheck):
     ``check.explain(check.reference)`` with the tuple).
     """
 
-    def __call__(self, *values: Any, cases=None, hidden: bool = False) -> None:
+    def __call__(self, *values: Any, cases=None, hidden: bool = False,
+                 seed: int | None = None) -> None:
         __tracebackhide__ = True
-        super().__call__(tuple(values), cases=cases, hidden=hidden)
+        super().__call__(tuple(values), cases=cases, hidden=hidden, seed=seed)

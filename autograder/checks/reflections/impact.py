@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 from ...reflections.chains import weakest_step
 from ..core import Context, CustomCheck
@@ -24,7 +25,7 @@ from .form import (
 # -- the Hamming questions -----------------------------------------------------------------
 
 HAMMING_FIELDS = ("important_problems", "my_work", "addresses", "connection")
-REFERENCE_HAMMING = {
+REFERENCE_HAMMING: dict[str, Any] = {
     "important_problems": [
         "We cannot tell whether a capable model's good behaviour reflects good goals.",
         "Developers have strong incentives to deploy before safety is established.",
@@ -176,7 +177,7 @@ def _verify_plan(plan, ctx: Context) -> None:
                 mistake=WEAKEST_NOT_LOWEST)
     weeks = plan["review_every_weeks"]
     ctx.require(isinstance(weeks, numbers.Integral) and not isinstance(weeks, bool)
-                and 1 <= weeks <= 26, "impact_plan['review_every_weeks'] should be a whole "
+                and 1 <= int(weeks) <= 26, "impact_plan['review_every_weeks'] should be a whole "
                 "number of weeks from 1 to 26", [f"got {describe(weeks)}"],
                 hint="A plan is only kept up to date if you look at it: every 4 to 12 weeks "
                      "is typical.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import numbers
 import re
+from typing import Any
 
 from ...reflections.plans import ROLE_NAMES
 from ..core import Context, CustomCheck
@@ -157,7 +158,7 @@ PLAN_PLACEHOLDER = placeholder_mistake(variant(REFERENCE_PLAN, {("feedback_from"
 
 def _whole(ctx: Context, value, where: str, lo: int, hi: int) -> int:
     ctx.require(isinstance(value, numbers.Integral) and not isinstance(value, bool)
-                and lo <= value <= hi, f"{where} should be a whole number from {lo} to {hi}",
+                and lo <= int(value) <= hi, f"{where} should be a whole number from {lo} to {hi}",
                 [f"got {describe(value)}"])
     return int(value)
 
@@ -168,7 +169,7 @@ def _verify_plan(plan, ctx: Context) -> None:
     require_keys(ctx, plan, "`learning_plan`", PLAN_FIELDS)
     hours = plan["hours_per_week"]
     ctx.require(isinstance(hours, numbers.Real) and not isinstance(hours, bool)
-                and 1 <= hours <= 60, "learning_plan['hours_per_week'] should be a number "
+                and 1 <= float(hours) <= 60, "learning_plan['hours_per_week'] should be a number "
                 "from 1 to 60", [f"got {describe(hours)}"],
                 hint="People studying full time on a grant report about 20 focused hours a "
                      "week; alongside a job, 8 to 12 is sustainable.")
@@ -198,7 +199,7 @@ def _verify_plan(plan, ctx: Context) -> None:
                  placeholder=PLAN_PLACEHOLDER)
     paper_hours = paper["hours"]
     ctx.require(isinstance(paper_hours, numbers.Real) and not isinstance(paper_hours, bool)
-                and paper_hours > 0, "the replication's hours should be a positive number",
+                and float(paper_hours) > 0, "the replication's hours should be a positive number",
                 [f"got {describe(paper_hours)}"])
     ctx.require(paper_hours >= MIN_REPLICATION_HOURS,
                 f"the replication is planned at {paper_hours:g} hours",
@@ -269,7 +270,7 @@ def _verify_course(values, ctx: Context) -> None:
     log, course = values
     require_set(ctx, log, "time_log")
     entries = require_list(ctx, log, "`time_log`", min_items=2)
-    seen = {}
+    seen: dict[Any, int] = {}
     for i, entry in enumerate(entries):
         where = f"time_log entry {i}"
         require_dict(ctx, entry, where)
@@ -280,7 +281,7 @@ def _verify_course(values, ctx: Context) -> None:
         seen[week] = i
         hours = entry["hours"]
         ctx.require(isinstance(hours, numbers.Real) and not isinstance(hours, bool)
-                    and hours >= 0, f"the hours of {where} should be a number of hours",
+                    and float(hours) >= 0, f"the hours of {where} should be a number of hours",
                     [f"got {describe(hours)}"])
         ctx.require(hours <= MAX_WEEK_HOURS, f"{where} has {hours:g} hours",
                     mistake=MINUTES_NOT_HOURS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
+from typing import Any
 
 from ...readings import KEYS, closest_keys, reading
 from ..core import Context, CustomCheck, FunctionCheck
@@ -111,7 +112,7 @@ def _verify_reading_log(log, ctx: Context) -> None:
                      mistake=UNKNOWN_KEY)
         minutes = entry["minutes"]
         ctx.require(isinstance(minutes, numbers.Real) and not isinstance(minutes, bool)
-                    and minutes > 0, f"the minutes of {where} should be a positive number",
+                    and float(minutes) > 0, f"the minutes of {where} should be a positive number",
                     [f"got {describe(minutes)}"])
         ctx.require(minutes <= MAX_SESSION_MINUTES,
                     f"{where} says {minutes:g} minutes, more than {MAX_SESSION_MINUTES} in one "
@@ -147,7 +148,7 @@ check_reading_log = CustomCheck(
 
 def _weekly_hours_by_day_count(log):
     """Oracle: walk every day from the first Monday to the last session, one at a time."""
-    minutes_on = {}
+    minutes_on: dict[Any, float] = {}
     for entry in log:
         day = dt.date.fromisoformat(entry["date"])
         minutes_on[day] = minutes_on.get(day, 0) + entry["minutes"]
@@ -155,7 +156,7 @@ def _weekly_hours_by_day_count(log):
     day = first
     while day.weekday() != 0:          # back to that week's Monday
         day -= dt.timedelta(days=1)
-    out = {}
+    out: dict[Any, float] = {}
     week_start = day
     while day <= last:
         if day.weekday() == 0:
@@ -203,14 +204,14 @@ def _skip_empty_weeks(log):
 
 
 def _per_day(log):
-    out = {}
+    out: dict[Any, float] = {}
     for entry in log:
         out[entry["date"]] = out.get(entry["date"], 0) + entry["minutes"] / 60
     return out
 
 
 def _sunday_weeks(log):
-    out = {}
+    out: dict[Any, float] = {}
     for entry in log:
         day = dt.date.fromisoformat(entry["date"])
         start = day - dt.timedelta(days=(day.weekday() + 1) % 7)
@@ -224,7 +225,7 @@ def _sunday_weeks(log):
 
 
 def _last_session_only(log):
-    out = {}
+    out: dict[Any, float] = {}
     for entry in log:
         day = dt.date.fromisoformat(entry["date"])
         monday = (day - dt.timedelta(days=day.weekday())).isoformat()

@@ -174,7 +174,7 @@ def _verify_cruxes(cruxes, ctx: Context) -> None:
                     mistake=SAME_EITHER_WAY)
         impact = crux["impact"]
         ctx.require(isinstance(impact, numbers.Integral) and not isinstance(impact, bool)
-                    and 1 <= impact <= 5, f"the impact of {where} is {describe(impact)}",
+                    and 1 <= int(impact) <= 5, f"the impact of {where} is {describe(impact)}",
                     mistake=IMPACT_SCALE)
     ctx.require(len(items) >= MIN_CRUXES, f"you listed {len(items)} crux"
                 f"{'es' if len(items) != 1 else ''}; this exercise asks for at least "

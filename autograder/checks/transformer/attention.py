@@ -182,7 +182,7 @@ def _head(x, W_q, W_k, W_v):
     return np.array(outs).astype(x.dtype), np.array(pats).astype(x.dtype)
 
 
-def _head_variant(x, W_q, W_k, W_v, scale=True, mask_k=0, axis=-1):
+def _head_variant(x, W_q, W_k, W_v, *, scale=True, mask_k=0, axis=-1):
     q, k, v = x @ W_q, x @ W_k, x @ W_v
     s = q @ k.transpose(0, 2, 1)
     if scale:
@@ -298,7 +298,7 @@ check_merge_heads = FunctionCheck(
 # -- 3.6 multi-head attention -------------------------------------------------------------
 
 
-def _mha_variant(x, W_qkv, b_qkv, W_o, b_o, n_heads, scale_d=None, interleave=False,
+def _mha_variant(x, W_qkv, b_qkv, W_o, b_o, n_heads, *, scale_d=None, interleave=False,
                  project=True):
     B, T, D = x.shape
     Dh = D // n_heads

@@ -497,7 +497,7 @@ def _model_loss(tokens, targets, mask, params, config):
     return float(-(picked * mask).sum() / mask.sum())
 
 
-def _model_reference(tokens, targets, mask, params, config, residual=True):
+def _model_reference(tokens, targets, mask, params, config, *, residual=True):
     """A correct submission: forward with stored inputs, then backward layer by layer."""
     B, T = tokens.shape
     H = config.n_heads
@@ -557,7 +557,7 @@ def _model_reference(tokens, targets, mask, params, config, residual=True):
         dln1, g[pre + "ln1.g"], g[pre + "ln1.b"] = _ln_reference(dqkv @ p["attn.W_qkv"].T,
                                                                  x_in, p["ln1.g"])
         dx = dx + dln1 if residual else dln1
-    g["tok_emb"], g["pos_emb"] = _embedding_reference(tokens, dx, *params["tok_emb"].shape[:1],
+    g["tok_emb"], g["pos_emb"] = _embedding_reference(tokens, dx, params["tok_emb"].shape[0],
                                                       params["pos_emb"].shape[0])
     return loss, g
 
@@ -578,7 +578,7 @@ def _block_forward(x, p, n_heads):
     return x + _gelu(h @ p["mlp.W_in"] + p["mlp.b_in"]) @ p["mlp.W_out"] + p["mlp.b_out"]
 
 
-def _block_reference(dx_out, x, p, n_heads, residual=True):
+def _block_reference(dx_out, x, p, n_heads, *, residual=True):
     """A correct block_backward: (dx, {name: gradient}) for one block, from its input x."""
     B, T, D = x.shape
     H = n_heads

@@ -256,7 +256,7 @@ def _gpt(tokens, params, config):
         np.float32)
 
 
-def _gpt_variant(tokens, params, config, final_ln=True, positions=True, tied=False):
+def _gpt_variant(tokens, params, config, *, final_ln=True, positions=True, tied=False):
     p = dict(params)
     if not positions:
         p["pos_emb"] = np.zeros_like(p["pos_emb"])
@@ -296,7 +296,7 @@ check_gpt_logits = FunctionCheck(
 
 def _count(vocab_size, context, d_model, n_layers, mlp_ratio=4):
     D, h = d_model, mlp_ratio * d_model
-    shapes = [(vocab_size, D), (context, D)]
+    shapes: list[tuple[int, ...]] = [(vocab_size, D), (context, D)]
     for _ in range(n_layers):
         shapes += [(D,), (D,), (D, 3 * D), (3 * D,), (D, D), (D,),
                    (D,), (D,), (D, h), (h,), (h, D), (D,)]
@@ -304,7 +304,7 @@ def _count(vocab_size, context, d_model, n_layers, mlp_ratio=4):
     return int(sum(math.prod(s) for s in shapes))
 
 
-def _count_variant(V, C, D, L, r=4, biases=True, positions=True, ln=True, qkv=3):
+def _count_variant(V, C, D, L, r=4, *, biases=True, positions=True, ln=True, qkv=3):
     n = V * D + (C * D if positions else 0) + D * V
     per = qkv * D * D + D * D + 2 * r * D * D
     if biases:

@@ -124,7 +124,7 @@ def _head_ablation(model, inputs, targets, mask):
     return model.table / model.B            # the stand-in's accuracies, known by construction
 
 
-def _ablation_variant(model, inputs, targets, mask, invert=False, cumulative=False):
+def _ablation_variant(model, inputs, targets, mask, *, invert=False, cumulative=False):
     L, H = model.config.n_layers, model.config.n_heads
     out = np.zeros((L, H))
     head_mask = np.ones((L, H))

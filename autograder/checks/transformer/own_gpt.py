@@ -129,10 +129,10 @@ def _bigram(train_ids, valid_ids, vocab_size, n_bytes):
 def _bigram_cases(rng):
     # a Markov chain over 6 tokens, so the bigram beats the unigram
     T = rng.dirichlet(np.full(6, 0.3), size=6)
-    seq = [0]
+    chain = [0]
     for _ in range(400):
-        seq.append(int(rng.choice(6, p=T[seq[-1]])))
-    seq = np.array(seq)
+        chain.append(int(rng.choice(6, p=T[chain[-1]])))
+    seq = np.array(chain)
     return [
         Case("a Markov chain over 6 tokens (400 training, 60 validation tokens)",
              (seq[:340], seq[340:], 6, 150)),

@@ -150,7 +150,7 @@ def _generate(model, tokens, n_new, temperature=0.0, rng=None):
     return np.array(seq, dtype=np.int64)
 
 
-def _gen_variant(model, tokens, n_new, temperature=0.0, rng=None, position=-1, window=None,
+def _gen_variant(model, tokens, n_new, temperature=0.0, rng=None, *, position=-1, window=None,
                  keep_prompt=True):
     out = np.asarray(tokens)
     for _ in range(n_new):

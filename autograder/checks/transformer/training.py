@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +32,7 @@ def _adamw(p, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0
 
 
 def _adam_variant(p, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
-                  correct=True, l2=False, eps_inside=False, ema=True, lr_decay=True):
+                  *, correct=True, l2=False, eps_inside=False, ema=True, lr_decay=True):
     if l2:
         g = g + weight_decay * p
     m = beta1 * m + ((1 - beta1) * g if ema else g)
@@ -373,7 +374,9 @@ def _reference_run(n_steps, batch_size, peak_lr, warmup, weight_decay, seed, eva
     model, held_out = _tiny_model(), _tiny_held_out()
     rng = np.random.default_rng(seed)
     state = {n: (np.zeros_like(p), np.zeros_like(p)) for n, p in model.params.items()}
-    losses, eval_steps, accuracy = [], [], {t: [] for t in held_out}
+    losses: list[float] = []
+    eval_steps: list[int] = []
+    accuracy: dict[Any, list[float]] = {t: [] for t in held_out}
     for step in range(n_steps):
         inputs, targets, mask = task_batch(("reverse", "sort"), batch_size, 8, rng)
         losses.append(float(model.loss(inputs, targets, mask)))
@@ -412,7 +415,7 @@ def _train_impl(model, n_steps, held_out, batch_size=64, peak_lr=3e-3, warmup=10
     from ...gpt.data import task_batch
     rng = np.random.default_rng(seed)
     state = {n: (np.zeros_like(p), np.zeros_like(p)) for n, p in model.params.items()}
-    history = {"loss": [], "seconds": [], "eval_steps": [],
+    history: dict[str, Any] = {"loss": [], "seconds": [], "eval_steps": [],
                "accuracy": {t: [] for t in held_out}}
     for step in range(n_steps):
         inputs, targets, mask = task_batch(("reverse", "sort"), batch_size, 8, rng)
