@@ -26,6 +26,7 @@ from ..gpt import bpe, corpus
 from .bootstrap import exact_bootstrap_difference, exact_quantiles
 
 CLOSERS = ")]}"
+_NEVER = 1 << 30
 _NAME = re.compile(r"\b[A-Za-z_][A-Za-z_0-9]*\b")
 
 
@@ -42,14 +43,31 @@ def encode_prompts(prompts: Sequence[str], merges: list[tuple[int, int]],
     """
     if n_tokens < 1:
         raise ValueError(f"n_tokens must be >= 1, got {n_tokens}")
+    ranks = {pair: rank for rank, pair in enumerate(merges)}
     rows = []
     for i, prompt in enumerate(prompts):
-        ids = bpe.encode(prompt, merges)
+        ids = encode_by_rank(prompt, ranks)
         if len(ids) < n_tokens:
             raise ValueError(f"prompt {i} has {len(ids)} tokens, fewer than n_tokens = "
                              f"{n_tokens}: use a longer window or fewer tokens")
         rows.append(ids[-n_tokens:])
     return np.asarray(rows, dtype=np.int64).reshape(len(rows), n_tokens)
+
+
+def encode_by_rank(text: str, ranks: dict[tuple[int, int], int]) -> list[int]:
+    """bpe.encode(text, merges) with ranks = {merge: its index}, several times faster.
+
+    Repeatedly merges the adjacent pair of lowest rank present (GPT-2's loop), which
+    gives the same tokens as applying every merge in order (bpe.encode's docstring);
+    merges absent from the text cost nothing. Returns a list of token ids.
+    """
+    ids = list(text.encode("utf-8"))
+    while len(ids) >= 2:
+        rank, pair = min((ranks.get(p, _NEVER), p) for p in zip(ids, ids[1:], strict=False))
+        if rank == _NEVER:
+            break
+        ids = bpe.merge_pair(ids, pair, 256 + rank)
+    return ids
 
 
 def last_logits(logits_fn: Callable[[np.ndarray], np.ndarray], tokens: np.ndarray,
