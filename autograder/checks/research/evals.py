@@ -72,6 +72,16 @@ def _last_opener(prefix):
     return PAIRS[opens[-1]] if opens else None
 
 
+def _pop_empty(prefix):
+    stack = []
+    for c in prefix:
+        if c in PAIRS:
+            stack.append(c)
+        elif c in ")]}":
+            stack.pop()                     # IndexError when the opener was cut off
+    return PAIRS[stack[-1]] if stack else None
+
+
 def _outermost(prefix):
     stack = []
     for c in prefix:
@@ -112,6 +122,13 @@ check_expected_closer = FunctionCheck(
                 "recently opened (the top of the stack).",
                 "Use stack[-1], not stack[0].",
                 variant=_outermost),
+        Mistake("a closer with nothing open",
+                "Your function fails on a prompt that starts after an opener that was cut off "
+                "('x), f(y'): the first ')' arrives with nothing open, and popping an empty "
+                "list raises IndexError. Prompts are windows of text, so this happens.",
+                "Pop only when the stack is not empty (elif c in ')]}' and stack:); a closer "
+                "with nothing open closes something outside the prompt.",
+                variant=_pop_empty),
     ],
     dtype=None,
     hint="Walk the prefix with a stack of open brackets: push on ( [ {, pop on ) ] }; at the "
