@@ -27,15 +27,15 @@ from typing import Any
 
 import numpy as np
 
+from .. import randomness
 from ..core import Context
-from ..randomness import global_rng_state
+from ..randomness import as_float_samples, call_quietly, rng_mistakes  # noqa: F401 - shared
 from ..spec import Case, Mistake
 
 FALSE_ALARM = 1e-9   # the most often a correct sampler may fail a distribution check
 TOL_SE = 6.0         # tolerance of a mean-like statistic, in standard errors
 CHECK_SEED = 20240   # the generator handed to the learner's sampler
 OTHER_SEED = 20241   # a second seed, to show that the output depends on the seed
-GLOBAL_SEED = 12345  # what NumPy's global state is set to while a sampler runs
 
 
 def dkw_epsilon(n: int, false_alarm: float = FALSE_ALARM) -> float:
@@ -76,83 +76,16 @@ def fmt_tol(value: float, target: float, tol: float) -> str:
     return f"{value:.4g} (expected {target:.4g} +- {tol:.2g})"
 
 
-# -- seeded-randomness discipline ---------------------------------------------------------
-
-def rng_mistakes(unseeded: Callable, seed_ignored: Callable,
-                 global_state: Callable) -> tuple[Mistake, Mistake, Mistake]:
-    """The three ways a sampler breaks reproducibility, with an example submission of each."""
-    return (
-        Mistake("the global random state",
-                "Your function used NumPy's global random state (np.random.seed, "
-                "np.random.rand, np.random.normal, ...). That state is shared by every "
-                "piece of code in the notebook, so your results depend on which cells ran "
-                "before, and other code's results depend on yours.",
-                "Draw every random number from the generator you were given: rng.uniform(...), "
-                "rng.normal(...), rng.integers(...).",
-                example=global_state),
-        Mistake("unseeded randomness",
-                "Two calls with generators made from the same seed gave different results, "
-                "so nobody (you included) can reproduce your numbers. The usual cause is a "
-                "new generator made inside the function, np.random.default_rng(), instead of "
-                "the `rng` argument.",
-                "Use the `rng` argument for every random draw; do not create a generator "
-                "inside the function.",
-                example=unseeded),
-        Mistake("the generator argument is ignored",
-                "Generators made from different seeds gave identical results: your function "
-                "makes its own generator with a fixed seed (or draws nothing at random).",
-                "Draw from the `rng` you are given, not from np.random.default_rng(0).",
-                example=seed_ignored),
-    )
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    try:
-        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
-    except Exception:
-        return False
-
+# -- seeded-randomness discipline (shared with stage 08: autograder/checks/randomness.py) -----
 
 def verify_rng_discipline(ctx: Context, fn: Callable, make_case: Callable[[int], Case],
                           mistakes: tuple[Mistake, Mistake, Mistake]) -> Any:
-    """Run `fn` on make_case(CHECK_SEED) and prove it reproducible; return that output.
+    """randomness.verify_rng_discipline with this module's CHECK_SEED and OTHER_SEED.
 
-    make_case(seed) builds the Case with a fresh np.random.default_rng(seed) in it.
-    Fails (naming the mistake) if fn touches NumPy's global random state, gives
-    different output for the same seed, or the same output for another seed.
-    NumPy's global state is restored afterwards, whatever happens.
+    The seeds are read at each call, so a test may change them.
     """
-    global_state, unseeded, seed_ignored = mistakes
-    saved = np.random.get_state()
-    try:
-        np.random.seed(GLOBAL_SEED)
-        before = global_rng_state()
-        first = ctx.call(fn, make_case(CHECK_SEED))
-        touched = global_rng_state() != before
-        ctx.require(not touched, "your function changed NumPy's global random state",
-                    mistake=global_state)
-        again = ctx.call(fn, make_case(CHECK_SEED))
-        ctx.require(_same(first, again),
-                    "two calls with generators made from the same seed gave different results",
-                    mistake=unseeded)
-        other = ctx.call(fn, make_case(OTHER_SEED))
-        ctx.require(not _same(first, other),
-                    "generators made from two different seeds gave identical results",
-                    mistake=seed_ignored)
-    finally:
-        np.random.set_state(saved)
-    return first
-
-
-def call_quietly(ctx: Context, fn: Callable, case: Case) -> Any:
-    """ctx.call(fn, case), restoring NumPy's global random state afterwards."""
-    saved = np.random.get_state()
-    try:
-        return ctx.call(fn, case)
-    finally:
-        np.random.set_state(saved)
+    return randomness.verify_rng_discipline(ctx, fn, make_case, mistakes,
+                                            (CHECK_SEED, OTHER_SEED))
 
 
 def as_int_samples(ctx: Context, out, n: int, k: int, name: str) -> np.ndarray:
@@ -170,17 +103,3 @@ def as_int_samples(ctx: Context, out, n: int, k: int, name: str) -> np.ndarray:
                 f"every sample should be a category index between 0 and {k - 1}",
                 [f"got values from {arr.min()} to {arr.max()}"])
     return arr
-
-
-def as_float_samples(ctx: Context, out, shape: tuple, name: str) -> np.ndarray:
-    """`out` as a finite float array of `shape`, or a clear failure."""
-    ctx.require(isinstance(out, np.ndarray), f"{name} should return a NumPy array",
-                [f"got {type(out).__name__}"])
-    ctx.require(out.shape == shape, f"{name} should return an array of shape {shape}",
-                [f"got shape {out.shape}"])
-    ctx.require(out.dtype.kind == "f", f"{name} should return floats",
-                [f"got dtype {out.dtype}"])
-    ctx.require(bool(np.isfinite(out).all()), f"{name} returned NaN or infinite values",
-                [f"{int((~np.isfinite(out)).sum())} of {out.size} values are not finite"],
-                hint="NaN and infinity usually come from log(0) or a division by zero.")
-    return out
