@@ -74,6 +74,7 @@ class Recipe:
     rep_rows: int = 32              # an extra batch of this many rows of repeated segments...
     rep_length: int = 33            # ...each this long, trained beside the text batch
     rep_min_segment: int = 4        # the repeated segment's shortest length
+    rep_uniform_distance: bool = False  # draw the copies' distance uniformly (no favourite)
     rep_pool: int = 50              # repeats draw from this many most frequent tokens (0: all
                                     # tokens seen at least 100 times)
     rep_weight: float = 0.9         # the loss is (1 - rep_weight) text + rep_weight repeats
@@ -180,19 +181,27 @@ def repeated_tokens(batch: int, half: int, pool: np.ndarray,
 
 
 def repeats_at_random_places(batch: int, length: int, pool: np.ndarray,
-                             rng: np.random.Generator, min_segment: int = 4) -> np.ndarray:
+                             rng: np.random.Generator, min_segment: int = 4,
+                             uniform_distance: bool = False) -> np.ndarray:
     """(batch, length) random tokens from pool, each row holding one segment seen twice.
 
     The segment's length (min_segment .. length // 2) and where its two copies start are random
     per row, so the only way to predict the second copy is to find the first by its
     content: a fixed distance between copies would teach a positional shortcut instead.
+    With uniform_distance the distance between the copies' starts is drawn uniformly
+    from n .. length - n first (otherwise the two starts are, which favours some distances).
     """
     pool = np.asarray(pool)
     out = pool[rng.integers(0, len(pool), size=(batch, length))]
     for row in out:
         n = int(rng.integers(min_segment, length // 2 + 1))
-        first = int(rng.integers(0, length - 2 * n + 1))
-        second = int(rng.integers(first + n, length - n + 1))
+        if uniform_distance:
+            d = int(rng.integers(n, length - n + 1))
+            first = int(rng.integers(0, length - n - d + 1))
+            second = first + d
+        else:
+            first = int(rng.integers(0, length - 2 * n + 1))
+            second = int(rng.integers(first + n, length - n + 1))
         row[second:second + n] = row[first:first + n]
     return out
 
@@ -290,7 +299,7 @@ def train(recipe: Recipe = RECIPE, progress: bool = True) -> Run:
         grads = model.backward()
         if recipe.rep_rows:        # a weighted mean of the two batches' losses
             seq = repeats_at_random_places(recipe.rep_rows, recipe.rep_length, pool, rng,
-                                           recipe.rep_min_segment)
+                                           recipe.rep_min_segment, recipe.rep_uniform_distance)
             model.loss(seq[:, :-1], seq[:, 1:])
             w = recipe.rep_weight_early if step < recipe.early_steps else recipe.rep_weight
             for name, g in model.backward().items():
