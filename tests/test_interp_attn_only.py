@@ -63,3 +63,36 @@ def test_repeats_at_random_places_hold_one_segment_twice_at_varying_distances():
         assert found, row
         distances.add(found[0][1] - found[0][0])
     assert len(distances) > 5
+
+
+
+def test_repeated_segments_are_at_least_min_segment_long():
+    rows = attn_only.repeats_at_random_places(40, 65, np.arange(1000, 3000),
+                                              np.random.default_rng(1), min_segment=20)
+    for row in rows:
+        # the pool is large, so only the repeated segment repeats: its length is the longest
+        # run of positions i, i + d with equal tokens, for some distance d
+        longest = 0
+        for d in range(1, 65):
+            same = np.concatenate([[0], (row[d:] == row[:-d]).astype(int), [0]])
+            edges = np.flatnonzero(np.diff(same))
+            if len(edges):
+                longest = max(longest, int((edges[1::2] - edges[::2]).max()))
+        assert 20 <= longest <= 32, longest
+
+
+def test_uniform_distances_spread_evenly():
+    rng = np.random.default_rng(2)
+    pool = np.arange(1000, 3000)
+    rows = attn_only.repeats_at_random_places(400, 65, pool, rng, uniform_distance=True)
+    distances = []
+    for row in rows:        # the first distance at which 4 tokens in a row repeat
+        for d in range(4, 62):
+            if np.convolve(row[d:] == row[:-d], np.ones(4), "valid").max() >= 4:
+                distances.append(d)
+                break
+    distances = np.array(distances)
+    assert len(distances) > 390
+    # uniform over n .. 65 - n: far distances are about as common as near ones
+    near, far = np.sum(distances < 24), np.sum(distances > 40)
+    assert far > 0.4 * near, (near, far)
