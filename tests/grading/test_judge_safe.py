@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import time
 from pathlib import Path
 
 import matplotlib
@@ -89,7 +88,6 @@ def judge_solution(path: Path) -> list[tuple[str, str]]:
 def test_every_check_is_judged_outside_the_kernel(path, monkeypatch):
     monkeypatch.chdir(path.parent)
     monkeypatch.setitem(os.environ, "MPLBACKEND", "Agg")
-    start = time.perf_counter()
     problems = judge_solution(path)
     assert not problems, (
         f"{path.name}: " + "; ".join(f"cell {g}: {p}" for g, p in problems) +
@@ -97,4 +95,3 @@ def test_every_check_is_judged_outside_the_kernel(path, monkeypatch):
         "(exact ndarrays, numbers, str, None, lists/tuples/dicts of them), a function of the "
         "check (it runs in the judge when the learner's code calls it), or an object the "
         "learner's code made (a handle). See docs/checks.md, 'Judge-safe checks'.")
-    assert time.perf_counter() - start < 120
