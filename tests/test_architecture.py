@@ -3,6 +3,7 @@ pyproject.toml: [tool.importlinter]), and it type-checks (mypy: [tool.mypy])."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,8 @@ def test_the_package_type_checks():
     takes about 40 s of CPU."""
     mypy = shutil.which("mypy", path=str(Path(sys.executable).parent))
     assert mypy is not None, "mypy is not installed (it is in the dev extra)"
-    cache = Path(tempfile.gettempdir()) / "autograder-mypy-cache"
+    checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]   # one cache per checkout
+    cache = Path(tempfile.gettempdir()) / f"autograder-mypy-cache-{checkout}"
     result = subprocess.run([mypy, "--cache-dir", str(cache)], cwd=ROOT, capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
