@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+# The longest browser test: collected first, so one worker starts on it at once.
+pytestmark = [pytest.mark.slow, pytest.mark.longest]
 
 ROOT = Path(__file__).resolve().parents[2]
 HUB = ROOT / "hub"
