@@ -39,7 +39,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("05_alignment_reflections", "Alignment reading reflections", 41,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
-    Stage("06_interpretability", "Interpretability", 10,
+    Stage("06_interpretability", "Interpretability", 13,
           "hook your own model, replicate induction heads, attribute logits, patch "
           "activations, probe the residual stream and ablate with care"),
     Stage("07_rl_and_rlhf", "RL and RLHF", 16,
