@@ -11,9 +11,10 @@ of text, and against a brute-force search for the most frequent pair.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from ...gpt import bpe
-from ..core import FunctionCheck
+from ..core import Context, FunctionCheck
 from ..spec import Case, Mistake
 
 # -- 9.1 counting pairs ----------------------------------------------------------------------
@@ -39,7 +40,27 @@ _COUNT_CASES = [
     Case("no tokens", ([],)),
 ]
 
-check_count_pairs = FunctionCheck(
+ORDER_IDS = [5, 4, 3, 5, 4, 1, 2]
+
+
+class _CountPairsCheck(FunctionCheck):
+    """count_pairs: the counts, then the order of the keys (train_bpe breaks ties by it)."""
+
+    def _run(self, fn: Any, ctx: Context) -> int:
+        super()._run(fn, ctx)
+        case = Case(f"{ORDER_IDS} (keys in order of first occurrence)", (list(ORDER_IDS),))
+        got = ctx.call(fn, case)
+        expected = list(_count_pairs(ORDER_IDS))
+        keys = list(got) if isinstance(got, dict) else got
+        ctx.require(keys == expected,
+                    f"the pairs should be in the order they first occur ({case.label})",
+                    [f"expected the keys in this order: {expected}", f"got: {keys}"],
+                    hint="Fill the dict while reading ids from left to right, and do not sort "
+                         "it: a dict keeps the order in which keys were first added.")
+        return ctx.passed
+
+
+check_count_pairs = _CountPairsCheck(
     "count_pairs", _count_pairs, _COUNT_CASES,
     mistakes=[
         Mistake("pairs taken two at a time",

@@ -21,7 +21,7 @@ check_encode = FunctionCheck(
     "encode", _encode_oracle,
     [Case('"R3141="', ("R3141=",)), Case('"S90210=01229"', ("S90210=01229",)),
      Case('"07+85=92"', ("07+85=92",)), Case('"." (padding)', (".",)),
-     Case("an empty string", ("",))],
+     Case("an empty string", ("",))], dtype="exact",
     mistakes=[
         Mistake("digits encoded as their own value",
                 "Your ids for digits are the digits themselves (int('7') = 7), but in this "
@@ -285,7 +285,7 @@ def _batch_cases(rng):
 
 
 check_make_batch = FunctionCheck(
-    "make_batch", _make_batch, _batch_cases,
+    "make_batch", _make_batch, _batch_cases, dtype="exact",
     hint='Encode each full problem (prompt + answer); inputs are all tokens but the last, '
          'targets all but the first: targets[t] = inputs[t + 1].',
     mistakes=[
