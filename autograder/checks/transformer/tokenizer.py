@@ -129,10 +129,11 @@ _MERGE_CASES = [
 check_merge = FunctionCheck(
     "merge", _merge, _MERGE_CASES,
     mistakes=[
-        Mistake("overlapping occurrences merged twice",
-                'In "aaa" the pair (a, a) starts at positions 0 and 1, but the two '
-                "occurrences share the middle a. You replaced both, which duplicates that "
-                "byte: decoding the result gives back \"aaaa\", not \"aaa\".",
+        Mistake("one step after a merge instead of two",
+                "After replacing a pair by new_id, your loop moves on by one token, so the "
+                "pair's second token is read again: it stays in the list ([1, 2, 3, 1, 2] "
+                "with (1, 2) -> 4 becomes [4, 2, 3, 4, 2]), and in \"aaa\" the middle a is "
+                "used by two merges (decoding gives \"aaaa\", not \"aaa\").",
                 "After replacing a pair, jump over both of its tokens (i += 2); only step "
                 "by 1 when there is no match.",
                 variant=_merge_overlapping_twice),
