@@ -121,7 +121,9 @@ def _modadd_problem(a, b, p):
 check_modadd_problem = FunctionCheck(
     "modadd_problem", _modadd_problem,
     [Case("7 + 85 mod 97", (7, 85, 97)), Case("50 + 60 mod 97", (50, 60, 97)),
-     Case("3 + 4 mod 113", (3, 4, 113)), Case("2 + 5 mod 7", (2, 5, 7))],
+     Case("3 + 4 mod 113", (3, 4, 113)), Case("2 + 5 mod 7", (2, 5, 7)),
+     Case("3 + 9 mod 10 (p - 1 = 9 has one digit, p has two)", (3, 9, 10)),
+     Case("4 + 100 mod 101 (p - 1 = 100 has three digits)", (4, 100, 101))],
     hint="width = len(str(p - 1)); prompt = f'{a:0{width}d}+{b:0{width}d}='; the answer is"
          ' (a + b) % p padded to the same width.',
     mistakes=[
