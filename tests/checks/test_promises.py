@@ -89,7 +89,8 @@ def _checks_inputs_unchanged(check) -> bool:
 
 
 def test_the_table_has_sections():
-    assert {"00_orientation", "01_linear_algebra", "02_calculus", "03_probability"} <= set(ROWS)
+    assert {"00_orientation", "01_linear_algebra", "02_calculus", "03_probability",
+            "04_transformer"} <= set(ROWS)
 
 
 @pytest.mark.parametrize("stage", STAGES)

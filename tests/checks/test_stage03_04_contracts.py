@@ -67,6 +67,8 @@ def _loop(**change):
                 state[name] = (m, v)
             history["seconds"].append(time.perf_counter() if change.get("clock") else 0.0)
             history["loss"].append(float(loss))
+            if on_step is not None and not change.get("no_on_step"):
+                on_step(step + 1 if change.get("on_step_from_1") else step, loss)
             if (step + 1) % eval_every == 0 or step + 1 == n_steps or change.get("eval_all"):
                 history["eval_steps"].append(step + 1)
                 for task, (i, tg, mk) in held_out.items():
@@ -83,7 +85,8 @@ def test_a_correct_training_loop_passes(hidden):
 
 
 @pytest.mark.parametrize("change", [{"fresh_rng": True}, {"decay_all": True}, {"t_is_1": True},
-                                    {"beta2": 0.999}, {"eval_all": True}, {"clock": True}],
+                                    {"beta2": 0.999}, {"eval_all": True}, {"clock": True},
+                                    {"no_on_step": True}, {"on_step_from_1": True}],
                          ids=lambda c: next(iter(c)))
 def test_a_training_loop_that_differs_from_the_prescribed_one_fails(change):
     from autograder.checks.transformer.training import check_train

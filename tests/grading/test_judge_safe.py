@@ -32,13 +32,7 @@ SLOW = {"04_transformer/06_training.ipynb", "04_transformer/10_your_gpt_on_pytho
 
 #: Checks known not to be judge-safe yet (issue 14 stays open for them): the test fails
 #: loudly (strict) the day one is fixed, so that it leaves this list.
-KNOWN_UNSAFE = {
-    "04_transformer/06_training.ipynb":
-        "check_train gives the learner's train() a model object of the check that reads "
-        "the params the learner changes in place during the call; the judge's copy of "
-        "those arrays is updated only when the call returns, so the model never sees an "
-        "update. Fix: let the check's model take the params as an argument.",
-}
+KNOWN_UNSAFE: dict[str, str] = {}
 
 
 def _notebooks():

@@ -63,7 +63,7 @@ check_attention_scores = FunctionCheck(
                 "number returns a float64 NumPy scalar, which promotes the whole array.",
                 "Use math.sqrt (a Python float) or cast: np.float32(...).",
                 detect=lambda e, g, case: isinstance(g, np.ndarray) and g.dtype == np.float64
-                and e.dtype == np.float32,
+                and e.dtype == np.float32 and oracles.same_values(e, g),
                 example=lambda q, k: q @ _swap_last(k) / np.sqrt(np.float64(q.shape[-1]))),
     ])
 

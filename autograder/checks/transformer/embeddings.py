@@ -128,7 +128,7 @@ check_softmax = FunctionCheck(
                 "Keep everything in x's dtype: avoid np.float64 scalars and arrays made "
                 "without dtype=.",
                 detect=lambda e, g, case: isinstance(g, np.ndarray) and g.dtype == np.float64
-                and e.dtype == np.float32,
+                and e.dtype == np.float32 and oracles.same_values(e, g),
                 example=lambda x: _stable(x.astype(np.float64), -1)),
     ])
 

@@ -152,3 +152,14 @@ def tiny_gpt_params(rng, V, T, D, n_layers, mlp_ratio=4, scale=0.3):
                   pre + "mlp.W_out": r(mlp_ratio * D, D), pre + "mlp.b_out": r(D)})
     p.update({"ln_f.g": 1 + r(D), "ln_f.b": r(D), "unembed": r(D, V)})
     return p
+
+
+def same_values(expected, got, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
+    """expected and got hold the same numbers (any dtypes, same shape): a diagnosis that says
+    "your numbers are right, only the dtype is wrong" is named only when this holds."""
+    try:
+        e = np.asarray(expected, dtype=np.float64)
+        g = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return e.shape == g.shape and bool(np.allclose(g, e, rtol=rtol, atol=atol))

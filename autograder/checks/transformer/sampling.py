@@ -172,7 +172,7 @@ def _gen_cases(rng):
 
 
 check_generate = FunctionCheck(
-    "generate", _generate, _gen_cases, dtype=None,
+    "generate", _generate, _gen_cases, dtype="kind",
     hint='Loop n_new times: logits = model.logits(seq[:, -context:]); next token = '
          'sample_next(logits[:, -1], temperature, rng); append it. Return the prompt and '
          'the new tokens.',

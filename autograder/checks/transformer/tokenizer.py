@@ -11,9 +11,10 @@ of text, and against a brute-force search for the most frequent pair.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from ...gpt import bpe
-from ..core import FunctionCheck
+from ..core import Context, FunctionCheck
 from ..spec import Case, Mistake
 
 # -- 9.1 counting pairs ----------------------------------------------------------------------
@@ -39,7 +40,27 @@ _COUNT_CASES = [
     Case("no tokens", ([],)),
 ]
 
-check_count_pairs = FunctionCheck(
+ORDER_IDS = [5, 4, 3, 5, 4, 1, 2]
+
+
+class _CountPairsCheck(FunctionCheck):
+    """count_pairs: the counts, then the order of the keys (train_bpe breaks ties by it)."""
+
+    def _run(self, fn: Any, ctx: Context) -> int:
+        super()._run(fn, ctx)
+        case = Case(f"{ORDER_IDS} (keys in order of first occurrence)", (list(ORDER_IDS),))
+        got = ctx.call(fn, case)
+        expected = list(_count_pairs(ORDER_IDS))
+        keys = list(got) if isinstance(got, dict) else got
+        ctx.require(keys == expected,
+                    f"the pairs should be in the order they first occur ({case.label})",
+                    [f"expected the keys in this order: {expected}", f"got: {keys}"],
+                    hint="Fill the dict while reading ids from left to right, and do not sort "
+                         "it: a dict keeps the order in which keys were first added.")
+        return ctx.passed
+
+
+check_count_pairs = _CountPairsCheck(
     "count_pairs", _count_pairs, _COUNT_CASES,
     mistakes=[
         Mistake("pairs taken two at a time",
@@ -108,10 +129,11 @@ _MERGE_CASES = [
 check_merge = FunctionCheck(
     "merge", _merge, _MERGE_CASES,
     mistakes=[
-        Mistake("overlapping occurrences merged twice",
-                'In "aaa" the pair (a, a) starts at positions 0 and 1, but the two '
-                "occurrences share the middle a. You replaced both, which duplicates that "
-                "byte: decoding the result gives back \"aaaa\", not \"aaa\".",
+        Mistake("one step after a merge instead of two",
+                "After replacing a pair by new_id, your loop moves on by one token, so the "
+                "pair's second token is read again: it stays in the list ([1, 2, 3, 1, 2] "
+                "with (1, 2) -> 4 becomes [4, 2, 3, 4, 2]), and in \"aaa\" the middle a is "
+                "used by two merges (decoding gives \"aaaa\", not \"aaa\").",
                 "After replacing a pair, jump over both of its tokens (i += 2); only step "
                 "by 1 when there is no match.",
                 variant=_merge_overlapping_twice),

@@ -21,7 +21,7 @@ check_encode = FunctionCheck(
     "encode", _encode_oracle,
     [Case('"R3141="', ("R3141=",)), Case('"S90210=01229"', ("S90210=01229",)),
      Case('"07+85=92"', ("07+85=92",)), Case('"." (padding)', (".",)),
-     Case("an empty string", ("",))],
+     Case("an empty string", ("",))], dtype="exact",
     mistakes=[
         Mistake("digits encoded as their own value",
                 "Your ids for digits are the digits themselves (int('7') = 7), but in this "
@@ -121,7 +121,9 @@ def _modadd_problem(a, b, p):
 check_modadd_problem = FunctionCheck(
     "modadd_problem", _modadd_problem,
     [Case("7 + 85 mod 97", (7, 85, 97)), Case("50 + 60 mod 97", (50, 60, 97)),
-     Case("3 + 4 mod 113", (3, 4, 113)), Case("2 + 5 mod 7", (2, 5, 7))],
+     Case("3 + 4 mod 113", (3, 4, 113)), Case("2 + 5 mod 7", (2, 5, 7)),
+     Case("3 + 9 mod 10 (p - 1 = 9 has one digit, p has two)", (3, 9, 10)),
+     Case("4 + 100 mod 101 (p - 1 = 100 has three digits)", (4, 100, 101))],
     hint="width = len(str(p - 1)); prompt = f'{a:0{width}d}+{b:0{width}d}='; the answer is"
          ' (a + b) % p padded to the same width.',
     mistakes=[
@@ -285,7 +287,7 @@ def _batch_cases(rng):
 
 
 check_make_batch = FunctionCheck(
-    "make_batch", _make_batch, _batch_cases,
+    "make_batch", _make_batch, _batch_cases, dtype="exact",
     hint='Encode each full problem (prompt + answer); inputs are all tokens but the last, '
          'targets all but the first: targets[t] = inputs[t + 1].',
     mistakes=[

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -104,7 +105,8 @@ check_adamw_update = FunctionCheck(
                 "p.dtype after a step.",
                 detect=lambda e, g, case: isinstance(g, tuple) and len(g) == 3
                 and any(getattr(x, "dtype", None) == np.float64 for x in g)
-                and e[0].dtype == np.float32,
+                and e[0].dtype == np.float32
+                and all(oracles.same_values(a, b) for a, b in zip(e, g, strict=True)),
                 example=lambda p, g, m, v, t, lr, **k: tuple(
                     x.astype(np.float64) for x in _adam_variant(p, g, m, v, t, lr, **k))),
     ])
@@ -164,6 +166,14 @@ SCHEDULE_MISTAKES = [
         "0.5 * (1 + cos(pi * progress)) goes smoothly from 1 to 0 as progress goes from 0 "
         "to 1.", "linear"),
 ]
+FINAL_FRAC_IGNORED = Mistake(
+    "final_frac ignored",
+    "Your schedule ends at 10% of the peak even when final_frac asks for another floor: the "
+    "0.1 is written into the formula instead of taken from the argument.",
+    "floor = final_frac * peak, with final_frac the function's argument.",
+    variant=_variant_curve("final_frac ignored"),
+    example=lambda step, total, warmup, peak, final_frac=0.1: _schedule(step, total, warmup,
+                                                                         peak))
 NUMPY_SCALAR = Mistake(
     "a NumPy float instead of a Python float",
     "Your values are right, but they are NumPy float64 scalars (np.cos returns one). Since "
@@ -175,18 +185,24 @@ NUMPY_SCALAR = Mistake(
 
 
 def _verify_schedule(fn, ctx: Context) -> None:
-    for total, warmup, peak in ((100, 10, 1e-3), (1000, 100, 3e-3)):
+    # the last run passes final_frac: a schedule that ignores it (0.1 written in) fails there
+    for total, warmup, peak, frac in ((100, 10, 1e-3, None), (1000, 100, 3e-3, None),
+                                      (50, 5, 2e-3, 0.25)):
+        kw = {} if frac is None else {"final_frac": frac}
+        extra = "" if frac is None else f", final_frac {frac:g}"
         steps = np.unique(np.r_[0, 1, warmup - 1, warmup, warmup + 1,
                                 np.linspace(0, total - 1, 25).astype(int), total - 1])
-        case = Case(f"steps 0..{total - 1} of {total}, warm-up {warmup}, peak {peak:g}",
+        case = Case(f"steps 0..{total - 1} of {total}, warm-up {warmup}, peak {peak:g}{extra}",
                     (steps, total, warmup, peak))
         got = []
         for s in steps.tolist():
-            got.append(ctx.call(fn, Case(f"step {s} of {total}, warm-up {warmup}, peak {peak:g}",
-                                         (s, total, warmup, peak))))
+            got.append(ctx.call(fn, Case(f"step {s} of {total}, warm-up {warmup}, peak "
+                                         f"{peak:g}{extra}", (s, total, warmup, peak), kw)))
         ctx.require(all(isinstance(v, (int, float)) for v in got),
                     "lr_schedule should return a number", [f"got {got[0]!r}"])
-        ctx.expect(_curve(_schedule, *case.args), np.array(got, dtype=np.float64),
+        expected = np.array([_schedule(s, total, warmup, peak, 0.1 if frac is None else frac)
+                             for s in steps.tolist()], dtype=np.float64)
+        ctx.expect(expected, np.array(got, dtype=np.float64),
                    label=f"the learning rates are not right ({case.label})", case=case,
                    rtol=1e-9, atol=1e-15)
         numpy_floats = [v for v in got if type(v) is not float]
@@ -200,7 +216,7 @@ check_lr_schedule = CustomCheck(
     hint="step < warmup: peak * (step + 1) / warmup; after it, progress = (step - warmup) / "
          "(total - warmup) and lr = floor + (peak - floor) * 0.5 * (1 + math.cos(math.pi * "
          "progress)), floor = final_frac * peak; return a Python float.",
-    mistakes=[*SCHEDULE_MISTAKES, NUMPY_SCALAR])
+    mistakes=[*SCHEDULE_MISTAKES, FINAL_FRAC_IGNORED, NUMPY_SCALAR])
 
 # -- 6.3 accuracy ------------------------------------------------------------------------
 
@@ -368,7 +384,7 @@ def _tiny_held_out():
 
 
 def _reference_run(n_steps, batch_size, peak_lr, warmup, weight_decay, seed, eval_every,
-                   reset_state=False, write_back=True):
+                   reset_state=False, write_back=True, same_batch=False):
     """(losses, final params, eval_steps, accuracies) of the prescribed loop."""
     from ...gpt.data import task_batch
     model, held_out = _tiny_model(), _tiny_held_out()
@@ -378,6 +394,8 @@ def _reference_run(n_steps, batch_size, peak_lr, warmup, weight_decay, seed, eva
     eval_steps: list[int] = []
     accuracy: dict[Any, list[float]] = {t: [] for t in held_out}
     for step in range(n_steps):
+        if same_batch:
+            rng = np.random.default_rng(seed)
         inputs, targets, mask = task_batch(("reverse", "sort"), batch_size, 8, rng)
         losses.append(float(model.loss(inputs, targets, mask)))
         grads = model.backward()
@@ -411,13 +429,15 @@ def _cached_run(**kw):
 
 def _train_impl(model, n_steps, held_out, batch_size=64, peak_lr=3e-3, warmup=100,
                 weight_decay=0.01, seed=0, eval_every=100, on_step=None, write_back=True,
-                reset_state=False):
+                reset_state=False, same_batch=False):
     from ...gpt.data import task_batch
     rng = np.random.default_rng(seed)
     state = {n: (np.zeros_like(p), np.zeros_like(p)) for n, p in model.params.items()}
     history: dict[str, Any] = {"loss": [], "seconds": [], "eval_steps": [],
                "accuracy": {t: [] for t in held_out}}
     for step in range(n_steps):
+        if same_batch:
+            rng = np.random.default_rng(seed)
         inputs, targets, mask = task_batch(("reverse", "sort"), batch_size, 8, rng)
         loss = model.loss(inputs, targets, mask)
         grads = model.backward()
@@ -466,13 +486,65 @@ TRAIN_STATE_RESET = Mistake(
     example=lambda model, n, held_out, **kw: _train_impl(model, n, held_out, **kw,
                                                          reset_state=True))
 
+TRAIN_SAME_BATCH = Mistake(
+    "the same batch every step",
+    "Your losses match a run in which every step trains on the same batch: the random "
+    "generator is made again from `seed` inside the loop, so it starts over and draws the "
+    "same problems each time. The model then learns those few problems by heart instead of "
+    "the task.",
+    "Make rng = np.random.default_rng(seed) once, before the loop, and pass that same rng to "
+    "task_batch on every step.",
+    example=lambda model, n, held_out, **kw: _train_impl(model, n, held_out, **kw,
+                                                         same_batch=True))
 
 TRAIN_HIDDEN = (5, {"batch_size": 6, "peak_lr": 2e-2, "warmup": 1, "weight_decay": 0.05,
                     "seed": 17, "eval_every": 2})
 
 
-def _verify_train(fn, ctx: Context) -> None:
-    model, held_out = _tiny_model(), _tiny_held_out()
+def _tiny_config() -> dict:
+    from dataclasses import asdict
+    return asdict(_tiny_model().config)
+
+
+def _in_process_gpt(config: dict, params: dict):
+    """The check's own `gpt_from_data`, for calls without one (tests, the learner's kernel)."""
+    from ...gpt.model import GPT, GPTConfig
+    return GPT(GPTConfig(**config), params=params)
+
+
+def _build_model(make_model, ctx: Context):
+    """The tiny model, built by `make_model(config, params)` from plain data.
+
+    At cohort grading `make_model` is the notebook's `gpt_from_data`: the model then lives
+    in the learner's kernel, where their train() updates it in place, and the judge reads
+    its parameters back as data when the call returns (docs/checks.md, "Judge-safe checks").
+    """
+    params = {name: p.copy() for name, p in _tiny_model().params.items()}
+    if make_model is None:
+        return _in_process_gpt(_tiny_config(), params)
+    ctx.require(callable(make_model), "check_train's second argument should be the function "
+                "that builds a GPT from data (gpt_from_data)",
+                [f"got {type(make_model).__name__}"])
+    return ctx.call(make_model, Case("the tiny test model (d_model 8, 1 layer, 2 heads)",
+                                     (_tiny_config(), params)))
+
+
+def _final_params(model, ctx: Context) -> dict:
+    """The trained model's parameters as {name: float64 array} (read once, as data)."""
+    try:
+        params = model.params
+        return {str(k): np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    except Exception:  # noqa: BLE001 - whatever the learner's code left behind
+        ctx.fail("after train(), the model's parameters could not be read",
+                 ["model.params should still be a dict of arrays"],
+                 hint="Replace the arrays inside model.params (model.params[name] = p_new); "
+                      "do not replace model.params itself with something else.")
+        raise AssertionError("unreachable") from None
+
+
+def _verify_train(submission, ctx: Context) -> None:
+    fn, make_model = submission if isinstance(submission, tuple) else (submission, None)
+    model, held_out = _build_model(make_model, ctx), _tiny_held_out()
     steps, kw = TRAIN_HIDDEN if ctx.hidden else (TRAIN_STEPS, TRAIN_KW)
     kw = dict(kw)
     if ctx.seed != ctx.check.seed:  # check_train(train, seed=...): a run with other batches
@@ -483,12 +555,17 @@ def _verify_train(fn, ctx: Context) -> None:
     # ctx.call passes copies: train the copy the learner's function receives
     seen = {}
 
-    def run(m, n, h, **k):
-        seen["model"] = m
-        return fn(m, n, h, **k)
+    calls: list = []
+
+    def on_step(step, loss):   # the check's own callback: at grading it runs in the judge
+        calls.append((step, loss))
+
+    def train(model, n_steps, held_out, **k):
+        seen["model"] = model
+        return fn(model, n_steps, held_out, on_step=on_step, **k)
 
     start = time.perf_counter()
-    history = ctx.call(run, case)
+    history = ctx.call(train, case)
     wall = time.perf_counter() - start
     trained = seen.get("model", model)
     losses, params, eval_steps, accuracy = _cached_run(n_steps=steps, **kw)
@@ -517,11 +594,12 @@ def _verify_train(fn, ctx: Context) -> None:
                 hint="start = time.perf_counter() before the step's work; after it, append "
                      "time.perf_counter() - start.")
     mistake = None
-    if not np.allclose(got, losses, rtol=1e-4):
-        for wrong, m in (({"write_back": False}, TRAIN_NOT_WRITTEN),
-                         ({"reset_state": True}, TRAIN_STATE_RESET)):
-            if np.allclose(got, _cached_run(n_steps=steps, **kw, **wrong)[0], rtol=1e-4):
-                mistake = m
+    if not np.allclose(got, losses, rtol=1e-4):   # named only if exactly one run matches
+        matches = [m for wrong, m in (({"write_back": False}, TRAIN_NOT_WRITTEN),
+                                      ({"reset_state": True}, TRAIN_STATE_RESET),
+                                      ({"same_batch": True}, TRAIN_SAME_BATCH))
+                   if np.allclose(got, _cached_run(n_steps=steps, **kw, **wrong)[0], rtol=1e-4)]
+        mistake = matches[0] if len(matches) == 1 else None
     # float32 steps round differently with other (correct) orders of operations;
     # 1e-4 is far above that drift over six steps and far below any change of the loop.
     ctx.require(np.allclose(got, losses, rtol=1e-4),
@@ -538,8 +616,12 @@ def _verify_train(fn, ctx: Context) -> None:
                 "'sort'), batch_size, 8, rng) each step, lr_schedule(step, n_steps, warmup, "
                 "peak_lr), adamw_update(..., step + 1, lr, beta2=0.99, weight_decay=decay), "
                 "decay only for arrays with 2 axes.")
-    worst = max(float(np.abs(trained.params[n] - p).max() / (np.abs(p).max() + 1e-12))
-                for n, p in params.items())
+    final = _final_params(trained, ctx)
+    missing = sorted(set(params) - set(final))
+    ctx.require(not missing, "the model lost parameters during training",
+                [f"missing from model.params: {', '.join(missing[:4])}"])
+    worst = max(float(np.abs(final[n] - p).max() / (np.abs(p).max() + 1e-12))
+                if final[n].shape == p.shape else np.inf for n, p in params.items())
     ctx.require(worst <= 1e-3, "the model's parameters after training differ from the "
                 "reference run's", [f"largest relative difference {worst:.2g}"],
                 hint="Weight decay applies to the matrices only (p.ndim == 2); every "
@@ -560,12 +642,51 @@ def _verify_train(fn, ctx: Context) -> None:
     ctx.require(isinstance(acc, dict) and set(acc) == set(accuracy) and all(map(same, accuracy)),
         "history['accuracy'] should hold, per task, the held-out accuracy at each evaluation",
         [f"expected {accuracy}", f"got {acc!r}"])
+    _verify_on_step(calls, got, ctx)
 
 
-check_train = CustomCheck(
+def _verify_on_step(calls: list, losses: np.ndarray, ctx: Context) -> None:
+    """on_step(step, loss) was called once after each step, with that step's loss."""
+    steps = [c[0] for c in calls]
+    try:
+        seen = np.asarray([float(c[1]) for c in calls], dtype=np.float64)
+    except (TypeError, ValueError):
+        seen = np.zeros(0)
+    ctx.require(steps == list(range(len(losses))) and seen.shape == losses.shape
+                and bool(np.allclose(seen, losses)),
+                "on_step(step, loss) should be called once after each step, with step = 0, "
+                "1, 2, ... and that step's loss",
+                [f"expected the steps {list(range(len(losses)))}; got {len(calls)} calls, "
+                 f"with the steps {steps[:8]}"],
+                hint="At the end of the step's body: if on_step is not None: "
+                     "on_step(step, loss).")
+
+
+class _TrainCheck(CustomCheck):
+    """``check_train(train, gpt_from_data)``: the loop, and the notebook's model builder.
+
+    Without the builder the check trains a GPT of its own (tests, a learner's kernel); the
+    notebook passes it so that the model lives where train() runs, also at cohort grading.
+    """
+
+    def __call__(self, submission: Any, make_model: Any = None, *,
+                 cases: Iterable[Case] | None = None, hidden: bool = False,
+                 seed: int | None = None) -> None:
+        __tracebackhide__ = True
+        packed = submission if make_model is None else (submission, make_model)
+        super().__call__(packed, cases=cases, hidden=hidden, seed=seed)
+
+    def explain(self, submission: Any, make_model: Any = None, *,
+                cases: Iterable[Case] | None = None, hidden: bool = False,
+                seed: int | None = None) -> str | None:
+        packed = submission if make_model is None else (submission, make_model)
+        return super().explain(packed, cases=cases, hidden=hidden, seed=seed)
+
+
+check_train = _TrainCheck(
     "train", _verify_train, reference=_train_reference,
     hint="One generator made once from seed; each step: a task_batch, loss, backward, the "
          "learning rate from lr_schedule, then adamw_update for every parameter with its own "
          "(m, v), t = step + 1, beta2=0.99, weight decay for 2-axis arrays only; write the "
          "new arrays back into model.params.",
-    mistakes=[TRAIN_NOT_WRITTEN, TRAIN_STATE_RESET])
+    mistakes=[TRAIN_NOT_WRITTEN, TRAIN_STATE_RESET, TRAIN_SAME_BATCH])
