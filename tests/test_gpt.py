@@ -34,12 +34,31 @@ def test_full_model_gradients_match_finite_differences(seed):
     assert max(t.rel_error for t in report.tensors) < 1e-5
 
 
+def test_a_batch_split_over_threads_gives_the_same_loss_and_gradients():
+    model, inputs, targets, mask = _tiny_problem(2)
+    expected_loss = model.loss(inputs, targets, mask)
+    expected = model.backward()
+    patterns = [p.copy() for p in model.patterns]
+    model.threads = 2
+    assert model.loss(inputs, targets, mask) == pytest.approx(expected_loss, rel=1e-12)
+    assert model._parts is not None          # the split really ran  # noqa: SLF001
+    grads = model.backward()
+    for name, g in expected.items():
+        np.testing.assert_allclose(grads[name], g, rtol=1e-10, atol=1e-13, err_msg=name)
+    for got, want in zip(model.patterns, patterns, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    mask[2:] = 0.0                            # a part with nothing scored: no split
+    expected_loss = GPT(TINY, params=model.params).loss(inputs, targets, mask)
+    assert model.loss(inputs, targets, mask) == pytest.approx(expected_loss, rel=1e-12)
+    assert model._parts is None  # noqa: SLF001
+
+
 def test_float32_training_never_creeps_to_float64(monkeypatch):
     seen = []
 
-    def recording_matmul(a, b):
-        seen.append((a.dtype, b.dtype))
-        return np.matmul(a, b)
+    def recording_matmul(a, b, **kwargs):
+        seen.append((a.dtype, b.dtype) + tuple(v.dtype for v in kwargs.values()))
+        return np.matmul(a, b, **kwargs)
 
     monkeypatch.setattr(layers, "matmul", recording_matmul)
     config = GPTConfig(vocab_size=len(data.VOCAB), context=17, d_model=16, n_heads=2,
@@ -55,7 +74,7 @@ def test_float32_training_never_creeps_to_float64(monkeypatch):
             {k: g.dtype for k, g in grads.items() if g.dtype != np.float32}
         opt.lr = np.float64(1e-3)   # a NumPy float64 learning rate must not promote either
         opt.step(grads)
-    assert all(a == b == np.float32 for a, b in seen), set(seen)
+    assert all(dt == np.float32 for dts in seen for dt in dts), set(seen)
     assert all(p.dtype == np.float32 for p in model.params.values())
     assert model.logits(inputs).dtype == np.float32
     assert all(p.dtype == np.float32 for p in model.patterns)

@@ -133,37 +133,40 @@ def linear_backward(dy: np.ndarray, x: np.ndarray, W: np.ndarray):
 def gelu_forward(x: np.ndarray):
     """GELU, tanh form (GPT-2): 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi).
 
-    Returns y (same shape) and the cache (x, tanh term) for the backward pass.
+    x: any shape. Returns y (same shape) and the cache (x, s) for the backward pass,
+    where s = 0.5 (1 + tanh(z)) with z = c (x + 0.044715 x^3).
     """
-    # speed: three buffers in all (x, t, y) instead of one per operation
-    t = x * x
-    t *= 0.044715
-    t += 1.0
-    t *= x
-    t *= GELU_C
-    np.tanh(t, out=t)                                    # t = tanh(c (x + 0.044715 x^3))
-    y = t + 1.0
-    y *= x
-    y *= 0.5
-    return y, (x, t)
+    # speed: 0.5 (1 + tanh(z)) = 1 / (1 + exp(-2 z)), the logistic sigmoid of 2z: one
+    # np.exp instead of np.tanh (about twice as fast), and y = x * s in one product.
+    # Three buffers in all (x, s, y) instead of one per operation.
+    s = x * x
+    s *= -2.0 * GELU_C * 0.044715
+    s -= 2.0 * GELU_C
+    s *= x                                               # s = -2z
+    with np.errstate(over="ignore"):                     # exp(-2z) = inf: s = 0, exactly
+        np.exp(s, out=s)
+    s += 1.0
+    np.reciprocal(s, out=s)                              # s = 0.5 (1 + tanh z)
+    return x * s, (x, s)
 
 
 def gelu_backward(dy: np.ndarray, cache) -> np.ndarray:
-    """dL/dx for GELU: dy * (0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2))."""
-    x, t = cache
-    inner = x * x                                        # a new buffer, reused below
-    inner *= 3 * 0.044715
-    inner += 1.0
-    inner *= GELU_C                                      # d(argument of tanh)/dx
-    sech2 = t * t
-    np.subtract(1.0, sech2, out=sech2)                   # 1 - tanh^2
-    inner *= sech2
-    inner *= x                                           # x (1 - t^2) c (1 + ...)
-    inner += t
-    inner += 1.0
-    inner *= 0.5
-    inner *= dy
-    return inner
+    """dL/dx for GELU, dy and the result of shape x.shape.
+
+    With s = 0.5 (1 + tanh z): ds/dz = 2 s (1 - s), dz/dx = c (1 + 3 * 0.044715 x^2), so
+    dy/dx = s + x * 2 s (1 - s) * c (1 + 3 * 0.044715 x^2).
+    """
+    x, s = cache
+    dzdx = x * x                                         # a new buffer, reused below
+    dzdx *= 2.0 * GELU_C * 3 * 0.044715
+    dzdx += 2.0 * GELU_C                                 # 2 dz/dx
+    dzdx *= x
+    slope = 1.0 - s
+    slope *= s                                           # s (1 - s)
+    dzdx *= slope                                        # x * 2 s (1 - s) dz/dx
+    dzdx += s
+    dzdx *= dy
+    return dzdx
 
 
 # -- attention ---------------------------------------------------------------------
@@ -218,8 +221,11 @@ def attention_forward(x: np.ndarray, W_qkv: np.ndarray, b_qkv: np.ndarray,
     scores *= 1.0 / math.sqrt(Dh)
     scores += causal_bias(T, x.dtype)                         # before the softmax
     pattern = softmax_(scores)                                # (B, H, T, T), rows sum to 1
-    z = matmul(pattern, v)                                    # (B, H, T, Dh)
-    merged = merge_heads(z)                                   # (B, T, D)
+    # speed: pattern @ v written straight into the (B, T, H, Dh) layout, so merging the
+    # heads back into (B, T, D) is a reshape, not a copy
+    z = np.empty((B, T, H, Dh), dtype=x.dtype)
+    matmul(pattern, v, out=z.transpose(0, 2, 1, 3))           # (B, H, T, Dh) view of z
+    merged = z.reshape(B, T, D)                               # = merge_heads(pattern @ v)
     y = linear_forward(merged, W_o, b_o)
     return y, (x, q, k, v, pattern, merged)
 
@@ -230,20 +236,20 @@ def attention_backward(dy: np.ndarray, W_qkv: np.ndarray, W_o: np.ndarray, cache
     B, H, T, Dh = q.shape
     dmerged, dW_o, db_o = linear_backward(dy, merged, W_o)
     dz = split_heads(dmerged, H)                              # (B, H, T, Dh)
+    # speed: dq, dk and dv are written straight into one (B, T, 3, H, Dh) buffer, the
+    # layout of the fused projection's output, through (3, B, H, T, Dh) views of it
+    dqkv = np.empty((B, T, 3, H, Dh), dtype=dy.dtype)
+    dqkv_heads = dqkv.transpose(2, 0, 3, 1, 4)
     dpattern = matmul(dz, v.transpose(0, 1, 3, 2))            # (B, H, T, T)
-    dv = matmul(pattern.transpose(0, 1, 3, 2), dz)            # (B, H, T, Dh)
+    matmul(pattern.transpose(0, 1, 3, 2), dz, out=dqkv_heads[2])  # dv, (B, H, T, Dh)
     # softmax backward: ds = p * (dp - sum_j p_j dp_j). Masked entries have p = 0,
     # so no gradient reaches the future keys.
     row = np.einsum("bhij,bhij->bhi", pattern, dpattern)[..., None]
     dpattern -= row
     dpattern *= pattern
     dpattern *= 1.0 / math.sqrt(Dh)                           # the scale of the scores
-    dq = matmul(dpattern, k)                                  # (B, H, T, Dh)
-    dk = matmul(dpattern.transpose(0, 1, 3, 2), q)            # (B, H, T, Dh)
-    dqkv = np.empty((B, T, 3, H, Dh), dtype=dy.dtype)
-    dqkv[:, :, 0] = dq.transpose(0, 2, 1, 3)
-    dqkv[:, :, 1] = dk.transpose(0, 2, 1, 3)
-    dqkv[:, :, 2] = dv.transpose(0, 2, 1, 3)
+    matmul(dpattern, k, out=dqkv_heads[0])                    # dq, (B, H, T, Dh)
+    matmul(dpattern.transpose(0, 1, 3, 2), q, out=dqkv_heads[1])  # dk, (B, H, T, Dh)
     dx, dW_qkv, db_qkv = linear_backward(dqkv.reshape(B, T, 3 * H * Dh), x, W_qkv)
     return dx, (dW_qkv, db_qkv, dW_o, db_o)
 

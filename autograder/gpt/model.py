@@ -15,11 +15,13 @@ gradient checker can treat them uniformly.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from . import layers
+from .threads import set_blas_threads
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,14 @@ class GPT:
     After ``logits(tokens)`` or ``loss(...)``, ``patterns`` holds each layer's
     attention pattern, (B, H, T, T) per layer: what the interpretability
     notebook looks at.
+
+    threads (default 1): with n > 1, ``loss`` and ``backward`` split the batch
+    into n parts and run them at once on n threads, each part's matrix products
+    on one OpenBLAS thread, then add up the parts' gradients. NumPy runs its
+    element-wise work on one core, and OpenBLAS's threads gain little on the small
+    matrix products of this stage, so on a multi-core machine this is the
+    faster use of the cores (benchmarks/transformer.py measures it). The
+    gradients are the same up to float rounding (sums in another order).
     """
 
     def __init__(self, config: GPTConfig, seed: int = 0,
@@ -94,6 +104,9 @@ class GPT:
         self._caches: list | None = None
         self._loss_cache: tuple | None = None
         self.patterns: list[np.ndarray] = []
+        self.threads = 1
+        self._parts: list[tuple[GPT, float]] | None = None   # (model on a part, weight)
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- forward ---------------------------------------------------------------------
     def logits(self, tokens: np.ndarray, head_mask: np.ndarray | None = None) -> np.ndarray:
@@ -109,6 +122,7 @@ class GPT:
         if tokens.shape[1] > c.context:
             raise ValueError(f"{tokens.shape[1]} positions is more than the context "
                              f"({c.context})")
+        self._parts = None
         x = layers.embed_forward(tokens, p["tok_emb"], p["pos_emb"])      # (B, T, D)
         caches = []
         self.patterns = []
@@ -122,7 +136,7 @@ class GPT:
             else:
                 a, attn = _ablated_attention(h, p, pre, c.n_heads, head_mask[i])
             self.patterns.append(attn[4])
-            x = x + a                                                       # residual
+            x += a                                       # residual, in place (speed)
             h, ln2 = layers.layer_norm_forward(x, p[pre + "ln2.g"], p[pre + "ln2.b"])
             u = layers.linear_forward(h, p[pre + "mlp.W_in"], p[pre + "mlp.b_in"])
             g, gelu = layers.gelu_forward(u)
@@ -135,14 +149,55 @@ class GPT:
         return logits
 
     def loss(self, inputs: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> float:
-        """Mean cross-entropy of the answer positions (mask 1); caches for backward."""
+        """Mean cross-entropy of the answer positions (mask 1); caches for backward.
+
+        inputs, targets: (B, T) token ids; mask: (B, T) of 0/1.
+        """
+        if self.threads > 1 and len(inputs) > 1:
+            rows = np.array_split(np.arange(len(inputs)), min(self.threads, len(inputs)))
+            counts = [float(np.sum(mask[r])) for r in rows]
+            if all(counts):                  # else a part has nothing to average over
+                return self._loss_in_parts(inputs, targets, mask, rows, counts)
         logits = self.logits(inputs)
         loss, self._loss_cache = layers.cross_entropy_forward(logits, targets, mask)
         return loss
 
+    def _loss_in_parts(self, inputs, targets, mask, rows, counts) -> float:
+        """loss(...) with the batch split by rows, the parts run on threads at once.
+
+        The mean over the batch is the parts' means weighted by their share of
+        the masked positions; backward() weights the parts' gradients the same way.
+        """
+        parts = [GPT(self.config, params=self.params) for _ in rows]
+        losses = self._run_parts([(lambda m=m, r=r: m.loss(inputs[r], targets[r], mask[r]))
+                                  for m, r in zip(parts, rows, strict=True)])
+        weights = [c / sum(counts) for c in counts]
+        self.patterns = [np.concatenate(layer)
+                         for layer in zip(*(m.patterns for m in parts), strict=True)]
+        self._parts = list(zip(parts, weights, strict=True))
+        return float(sum(w * loss for w, loss in zip(weights, losses, strict=True)))
+
+    def _run_parts(self, tasks: list) -> list:
+        """Call each task on its own thread (the first on this one); their results in order.
+
+        NumPy releases Python's global lock inside its matrix products and
+        element-wise loops, so the threads run at the same time.
+        """
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.threads - 1)
+        previous = set_blas_threads(1)
+        try:
+            futures = [self._pool.submit(task) for task in tasks[1:]]
+            return [tasks[0]()] + [f.result() for f in futures]
+        finally:
+            if previous is not None:
+                set_blas_threads(previous)
+
     # -- backward --------------------------------------------------------------------
     def backward(self) -> dict[str, np.ndarray]:
         """Gradients of the last ``loss(...)`` with respect to every parameter."""
+        if self._parts is not None:
+            return self._backward_in_parts(self._parts)
         if self._loss_cache is None or self._caches is None:
             raise RuntimeError("call loss(...) before backward()")
         c, p = self.config, self.params
@@ -175,6 +230,16 @@ class GPT:
         grads["pos_emb"] = np.zeros_like(p["pos_emb"])
         layers.embed_backward(tokens, dx, grads["tok_emb"], grads["pos_emb"])
         return {name: grads[name] for name in p}
+
+    def _backward_in_parts(self, parts: list[tuple[GPT, float]]) -> dict[str, np.ndarray]:
+        """backward() after _loss_in_parts: the parts' gradients, weighted and added."""
+        grads = self._run_parts([m.backward for m, _ in parts])
+        total = {}
+        for name in self.params:
+            total[name] = grads[0][name] * parts[0][1]
+            for g, (_, weight) in zip(grads[1:], parts[1:], strict=True):
+                total[name] += g[name] * weight
+        return total
 
     # -- saving --------------------------------------------------------------------
     def save(self, path) -> None:

@@ -33,25 +33,29 @@ class AdamW:
         self.t = 0
         self.m = {k: np.zeros_like(v) for k, v in params.items()}
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self._scratch = {k: np.empty_like(v) for k, v in params.items()}  # speed: reused
 
     def step(self, grads: dict[str, np.ndarray]) -> None:
-        """Update every parameter in place from its gradient."""
+        """Update every parameter in place from its gradient (grads: {name: array like it})."""
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        # speed: fold both bias corrections into one step size, and work in place
+        # speed: fold both bias corrections into one step size, and work in place on
+        # buffers allocated once (no temporary arrays)
         step = self.lr * math.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
         eps_hat = self.eps * math.sqrt(1.0 - b2 ** self.t)
         for name, p in self.params.items():
-            g = grads[name]
-            m, v = self.m[name], self.v[name]
+            g, m, v, tmp = grads[name], self.m[name], self.v[name], self._scratch[name]
             m *= b1
-            m += (1.0 - b1) * g
+            np.multiply(g, 1.0 - b1, out=tmp)
+            m += tmp                                     # m = b1 m + (1 - b1) g
             v *= b2
-            v += (1.0 - b2) * (g * g)
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - b2
+            v += tmp                                     # v = b2 v + (1 - b2) g^2
             if self.weight_decay and p.ndim >= 2:
                 p *= 1.0 - self.lr * self.weight_decay
-            denom = np.sqrt(v)
-            denom += eps_hat
-            np.divide(m, denom, out=denom)
-            denom *= step
-            p -= denom
+            np.sqrt(v, out=tmp)
+            tmp += eps_hat
+            np.divide(m, tmp, out=tmp)
+            tmp *= step
+            p -= tmp
