@@ -43,6 +43,13 @@ from .sandbox import Capability, Limits, Slot
 READY_TIMEOUT = 60      # seconds for a kernel to answer its first message
 PROBE_TIMEOUT = 10
 STUCK_SECONDS = 2       # after an interrupt, how long a kernel has to answer again
+#: A judged cell that runs out of time is the student's (0 points) only if the sandbox's
+#: threads were running or queued to run for at least this share of that time; otherwise
+#: the kernel was asleep, waiting (a busy grader, a late reply), and the cell is held for
+#: a manual grade (see cputime.py).
+BUSY_SHARE = 0.5
+UNDETERMINED_TEXT = ("the grader could not finish judging this cell in time, and your code "
+                     "was not what took the time; your instructor will grade it by hand")
 NOTEBOOK_OUTPUT_FACTOR = 8   # the outputs of a whole notebook: 8 cells' worth at most
 
 
@@ -104,6 +111,8 @@ class GradingClient(Execute):
         self._pending = ""
         self.stuck_at: int | None = None   # the cell after which the kernel stopped answering
         self.verdicts: dict[int, list] = {}   # test cell -> the outputs the judge wrote
+        self.undetermined: dict[str, str] = {}   # grade_id -> why the judge could not finish
+        self.stuck_why: str | None = None   # why a stuck kernel is not the student's doing
 
     # -- kernel set-up ----------------------------------------------------------
     async def async_start_new_kernel_client(self):
@@ -168,6 +177,7 @@ class GradingClient(Execute):
         """The trusted judge runs the test cell here; only data crosses to the kernel."""
         self.loop = asyncio.get_running_loop()
         seconds = max(1.0, float(self.job.limits.cell_seconds))
+        cpu_before, started = self.km.busy_seconds(), time.monotonic()
         # The judge signals with KeyboardInterrupt subclasses, which must never be raised
         # inside an asyncio task (they stop the event loop): it runs in a thread and
         # its outcome comes back as a value.
@@ -177,6 +187,11 @@ class GradingClient(Execute):
         if kind == "needs kernel":
             raise NeedsKernelHere(outputs)
         if kind == "timeout":
+            why = self._waiting_not_working(cpu_before, time.monotonic() - started)
+            if why is not None:
+                if self.stuck_at is not None:
+                    self.stuck_why = why
+                return self._undetermined(cell, cell_index, why)
             outputs, hidden = [error_output(
                 "CellTimeoutError", f"A cell timed out while it was being executed, after "
                 f"{seconds:g} seconds.")], []
@@ -184,6 +199,33 @@ class GradingClient(Execute):
         cell.execution_count = None
         cell.metadata.setdefault("autograder", {})["hidden_outputs"] = hidden
         cell.metadata["autograder"]["judged"] = "outside the kernel"
+        self.verdicts[cell_index] = copy.deepcopy(cell.outputs)
+        self.nb.cells[cell_index] = cell
+        return cell
+
+    def _waiting_not_working(self, cpu_before: float | None, elapsed: float) -> str | None:
+        """None if the sandbox was busy (the student's code took the time); else why the
+        time ran out without the student's code using it."""
+        cpu_after = self.km.busy_seconds()
+        if cpu_before is None or cpu_after is None:
+            return "its time ran out and the sandbox's CPU use could not be read"
+        used = cpu_after - cpu_before
+        if used >= BUSY_SHARE * elapsed:
+            return None
+        return (f"its {elapsed:.1f} s ran out while the sandbox ran (or waited for a CPU) "
+                f"for only {used:.2f} s: the kernel was waiting (a busy grader or a late "
+                "reply), not running the student's code")
+
+    def _undetermined(self, cell, cell_index: int, why: str):
+        """Hold the cell for a manual grade: no verdict, an event, a clear output."""
+        grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id", "?")
+        self.undetermined[grade_id] = why
+        self.events.append(f"cell {cell_index} ({grade_id}) was not graded automatically: "
+                           f"{why}; it needs a manual grade")
+        cell.outputs = [error_output("GraderError", UNDETERMINED_TEXT)]
+        cell.execution_count = None
+        cell.metadata.setdefault("autograder", {})["hidden_outputs"] = []
+        cell.metadata["autograder"]["judged"] = "undetermined (held for a manual grade)"
         self.verdicts[cell_index] = copy.deepcopy(cell.outputs)
         self.nb.cells[cell_index] = cell
         return cell
@@ -336,7 +378,21 @@ def seal_verdicts(nb: NotebookNode, verdicts: dict[int, list]) -> None:
         cell = nb.cells[index]
         cell.outputs = copy.deepcopy(outputs)
         passed = not any(o.get("output_type") == "error" for o in outputs)
-        cell.metadata.setdefault("autograder", {})["verdict"] = "passed" if passed else "failed"
+        meta = cell.metadata.setdefault("autograder", {})
+        meta["verdict"] = "undetermined" if str(meta.get("judged", "")).startswith(
+            "undetermined") else "passed" if passed else "failed"
+
+
+def hold_not_run(nb: NotebookNode, after: int, why: str, held: dict[str, str]) -> int:
+    """Hold every test cell after `after` for a manual grade (recorded in `held`: grade_id
+    -> why): the grader, not the student, stopped them from running. Return how many."""
+    count = 0
+    for index, cell in enumerate(nb.cells):
+        if index > after and is_test_cell(cell):
+            cell.outputs = [error_output("GraderError", UNDETERMINED_TEXT)]
+            held[(cell.metadata.get("nbgrader") or {}).get("grade_id", "?")] = why
+            count += 1
+    return count
 
 
 def mark_not_run(nb: NotebookNode, after: int, ename: str, message: str) -> int:
@@ -439,8 +495,12 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
             result.reason = (f"cell {client.stuck_at} ran out of its "
                              f"{job.limits.cell_seconds:g} s time limit and the kernel stopped "
                              "answering (it ignored the interrupt)")
-            mark_not_run(nb, client.stuck_at, "NotRun", "not run: the kernel stopped "
-                                                        "answering in an earlier cell")
+            if client.stuck_why is not None:   # waiting, not working: not the student's doing
+                hold_not_run(nb, client.stuck_at, f"not run: {client.stuck_why}",
+                             client.undetermined)
+            else:
+                mark_not_run(nb, client.stuck_at, "NotRun", "not run: the kernel stopped "
+                                                            "answering in an earlier cell")
         elif where < 0 or isinstance(exc, SetupError):
             result.status = FAILED
             detail = str(exc) if isinstance(exc, SetupError) else _death_reason(km)
@@ -465,6 +525,7 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
     seal_verdicts(nb, client.verdicts)
     result.events = client.events
     result.probe = client.probe_findings
+    result.undetermined = client.undetermined
     if result.status != FAILED:
         result.notebook_json = nbformat.writes(nb)
     return result
