@@ -18,54 +18,33 @@ from pathlib import Path
 PROC = Path("/proc")
 
 
-def _parent(pid: int) -> int | None:
+def _threads(pid: int) -> list[str]:
     try:
-        text = (PROC / str(pid) / "stat").read_text()
-        return int(text[text.rindex(")") + 2:].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _runnable_ns(pid: int) -> int:
-    """Nanoseconds the threads of `pid` have been running or queued to run."""
-    total = 0
-    try:
-        tasks = os.listdir(PROC / str(pid) / "task")
+        return os.listdir(PROC / str(pid) / "task")
     except OSError:
-        return 0
-    for tid in tasks:
-        try:
-            fields = (PROC / str(pid) / "task" / tid / "schedstat").read_text().split()
-            total += int(fields[0]) + int(fields[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def tree(root: int) -> list[int]:
-    """`root` and all its live descendants ([] if `root` is gone or /proc is missing)."""
-    if not (PROC / str(root)).is_dir():
         return []
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir(PROC):
-        if entry.isdigit():
-            parent = _parent(int(entry))
-            if parent is not None:
-                children.setdefault(parent, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
+
+
+def _read(path: Path) -> list[str]:
+    try:
+        return path.read_text().split()
+    except OSError:
+        return []
 
 
 def runnable_seconds(root: int) -> float | None:
     """Seconds the live threads of `root`'s process tree have been on a CPU or waiting
-    for one (Linux); None where that cannot be read."""
-    if not (PROC / "self" / "schedstat").exists():
+    for one (Linux: schedstat, and each thread's `children` to walk the tree without
+    scanning all of /proc); None where that cannot be read."""
+    if not (PROC / "self" / "schedstat").exists() or not _threads(root):
         return None
-    pids = tree(root)
-    if not pids:
-        return None
-    return sum(_runnable_ns(pid) for pid in pids) / 1e9
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        for tid in _threads(pid):
+            folder = PROC / str(pid) / "task" / tid
+            fields = _read(folder / "schedstat")
+            if len(fields) >= 2 and fields[0].isdigit() and fields[1].isdigit():
+                total += int(fields[0]) + int(fields[1])
+            todo += [int(c) for c in _read(folder / "children") if c.isdigit()]
+    return total / 1e9

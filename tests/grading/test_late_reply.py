@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import nbformat
 import pytest
 from helpers import HAS_BWRAP, grade, journal, scores
 
 from autograder.authoring import text_to_notebook
-from autograder.grading import coordinator, sandbox, synthetic, workers
+from autograder.grading import coordinator, cputime, sandbox, synthetic, workers
 from autograder.grading.execute import GradingClient, execute_job, start_kernel
 from autograder.grading.jobs import GRADED, Job
 
@@ -28,6 +33,29 @@ pytestmark = pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap is not install
 
 LIMIT = 2.0
 SPINS = "def row_means(a):\n    while True:\n        pass\n"
+
+
+def _busy_over(code: str, seconds: float = 0.6) -> float:
+    """How long the process tree running `code` was runnable during `seconds` of wall time."""
+    process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    try:
+        time.sleep(0.3)
+        before = cputime.runnable_seconds(process.pid)
+        time.sleep(seconds)
+        after = cputime.runnable_seconds(process.pid)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert before is not None and after is not None
+    return after - before
+
+
+@pytest.mark.skipif(cputime.runnable_seconds(os.getpid()) is None,
+                    reason="no /proc schedstat here")
+def test_a_loop_in_a_child_process_counts_as_busy_and_a_sleep_does_not():
+    spins = "import os, time\nif os.fork() == 0:\n    while True:\n        pass\ntime.sleep(60)\n"
+    assert _busy_over(spins) > 0.4           # running or queued for a CPU, however busy
+    assert _busy_over("import time\ntime.sleep(60)\n") < 0.1
 
 
 def _grade(answers: dict[str, str], late_cell: int | None = None):
