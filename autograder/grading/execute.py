@@ -177,7 +177,7 @@ class GradingClient(Execute):
         """The trusted judge runs the test cell here; only data crosses to the kernel."""
         self.loop = asyncio.get_running_loop()
         seconds = max(1.0, float(self.job.limits.cell_seconds))
-        cpu_before, started = self.km.busy_seconds(), time.monotonic()
+        busy_before, started = self.km.busy_seconds(), time.monotonic()
         # The judge signals with KeyboardInterrupt subclasses, which must never be raised
         # inside an asyncio task (they stop the event loop): it runs in a thread and
         # its outcome comes back as a value.
@@ -187,7 +187,7 @@ class GradingClient(Execute):
         if kind == "needs kernel":
             raise NeedsKernelHere(outputs)
         if kind == "timeout":
-            why = self._waiting_not_working(cpu_before, time.monotonic() - started)
+            why = self._waiting_not_working(busy_before, time.monotonic() - started)
             if why is not None:
                 if self.stuck_at is not None:
                     self.stuck_why = why
@@ -203,13 +203,13 @@ class GradingClient(Execute):
         self.nb.cells[cell_index] = cell
         return cell
 
-    def _waiting_not_working(self, cpu_before: float | None, elapsed: float) -> str | None:
+    def _waiting_not_working(self, busy_before: float | None, elapsed: float) -> str | None:
         """None if the sandbox was busy (the student's code took the time); else why the
         time ran out without the student's code using it."""
-        cpu_after = self.km.busy_seconds()
-        if cpu_before is None or cpu_after is None:
+        busy_after = self.km.busy_seconds()
+        if busy_before is None or busy_after is None:
             return "its time ran out and the sandbox's CPU use could not be read"
-        used = cpu_after - cpu_before
+        used = busy_after - busy_before
         if used >= BUSY_SHARE * elapsed:
             return None
         return (f"its {elapsed:.1f} s ran out while the sandbox ran (or waited for a CPU) "
