@@ -75,7 +75,7 @@ def test_a_real_stage_from_an_lms_zip_in_one_command(tmp_path):
 # for a grader with no CPU (tests/grading/test_late_reply.py injects that fault). Such a cell
 # is now held for a manual grade with an event and a flag; this test accepts exactly that and
 # nothing else. The mark stays until the test has been seen passing in several loaded runs
-# (4 runs of 60 correct students at load 20-27 lost no point, but no run of 500 yet).
+# (6 runs of 60 correct students at load 20-27 lost no point, but no run of 500 yet).
 @pytest.mark.xfail(strict=False, reason="intermittent under load (issue 14): not yet seen "
                    "passing repeatedly since the fix")
 def test_a_cohort_of_500_students(tmp_path, record_property):
