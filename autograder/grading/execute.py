@@ -187,7 +187,10 @@ class GradingClient(Execute):
         if kind == "needs kernel":
             raise NeedsKernelHere(outputs)
         if kind == "timeout":
-            why = self._waiting_not_working(busy_before, time.monotonic() - started)
+            # A kernel that did not answer even the interrupt (stuck_at) keeps its own
+            # recorded path (PARTIAL, with the reason); one that answered late may be held.
+            why = None if self.stuck_at is not None else \
+                self._waiting_not_working(busy_before, time.monotonic() - started)
             if why is not None:
                 if self.stuck_at is not None:
                     self.stuck_why = why
