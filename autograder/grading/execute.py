@@ -112,7 +112,6 @@ class GradingClient(Execute):
         self.stuck_at: int | None = None   # the cell after which the kernel stopped answering
         self.verdicts: dict[int, list] = {}   # test cell -> the outputs the judge wrote
         self.undetermined: dict[str, str] = {}   # grade_id -> why the judge could not finish
-        self.stuck_why: str | None = None   # why a stuck kernel is not the student's doing
 
     # -- kernel set-up ----------------------------------------------------------
     async def async_start_new_kernel_client(self):
@@ -192,8 +191,6 @@ class GradingClient(Execute):
             why = None if self.stuck_at is not None else \
                 self._waiting_not_working(busy_before, time.monotonic() - started)
             if why is not None:
-                if self.stuck_at is not None:
-                    self.stuck_why = why
                 return self._undetermined(cell, cell_index, why)
             outputs, hidden = [error_output(
                 "CellTimeoutError", f"A cell timed out while it was being executed, after "
@@ -388,18 +385,6 @@ def seal_verdicts(nb: NotebookNode, verdicts: dict[int, list]) -> None:
             "undetermined") else "passed" if passed else "failed"
 
 
-def hold_not_run(nb: NotebookNode, after: int, why: str, held: dict[str, str]) -> int:
-    """Hold every test cell after `after` for a manual grade (recorded in `held`: grade_id
-    -> why): the grader, not the student, stopped them from running. Return how many."""
-    count = 0
-    for index, cell in enumerate(nb.cells):
-        if index > after and is_test_cell(cell):
-            cell.outputs = [error_output("GraderError", UNDETERMINED_TEXT)]
-            held[(cell.metadata.get("nbgrader") or {}).get("grade_id", "?")] = why
-            count += 1
-    return count
-
-
 def mark_not_run(nb: NotebookNode, after: int, ename: str, message: str) -> int:
     """Give every test cell after `after` an error output; return how many."""
     count = 0
@@ -500,12 +485,8 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
             result.reason = (f"cell {client.stuck_at} ran out of its "
                              f"{job.limits.cell_seconds:g} s time limit and the kernel stopped "
                              "answering (it ignored the interrupt)")
-            if client.stuck_why is not None:   # waiting, not working: not the student's doing
-                hold_not_run(nb, client.stuck_at, f"not run: {client.stuck_why}",
-                             client.undetermined)
-            else:
-                mark_not_run(nb, client.stuck_at, "NotRun", "not run: the kernel stopped "
-                                                            "answering in an earlier cell")
+            mark_not_run(nb, client.stuck_at, "NotRun", "not run: the kernel stopped "
+                                                        "answering in an earlier cell")
         elif where < 0 or isinstance(exc, SetupError):
             result.status = FAILED
             detail = str(exc) if isinstance(exc, SetupError) else _death_reason(km)
