@@ -33,7 +33,7 @@ from .journal import Journal
 from .prepare import Prepared, Preparer
 from .records import graded_digests
 from .sandbox import Limits, detect, memory_limiter, sweep_stale_slots
-from .tamper import runtime_flags
+from .tamper import REVIEW, Flag, runtime_flags
 
 MAX_ATTEMPTS = 3   # a job whose worker crashed is sent again, then given up
 
@@ -52,6 +52,12 @@ def trusted_digest(course: Course, assignment: str) -> str:
             if path.is_file() and "__pycache__" not in path.parts:
                 h.update(str(path).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def held_flags(result: Result) -> list[Flag]:
+    """A flag for each test cell the grader could not judge (held for a manual grade)."""
+    return [Flag(result.notebook, REVIEW, "needs a manual grade", f"{gid}: {why}")
+            for gid, why in sorted(result.undetermined.items())]
 
 
 class IsolationBreach(RuntimeError):
@@ -202,7 +208,7 @@ def grade_assignment(course: Course, assignment: str, options: Options, say=prin
         flags = list(prepared.flags)
         events = list(prepared.events)
         for result in batch.results.values():
-            flags += runtime_flags(result.notebook, result.probe)
+            flags += runtime_flags(result.notebook, result.probe) + held_flags(result)
             events += result.events
 
         def log() -> dict:

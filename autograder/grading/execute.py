@@ -44,6 +44,13 @@ from .sandbox import Capability, Limits, Slot
 READY_TIMEOUT = 60      # seconds for a kernel to answer its first message
 PROBE_TIMEOUT = 10
 STUCK_SECONDS = 2       # after an interrupt, how long a kernel has to answer again
+#: A judged cell that runs out of time is the student's (0 points) only if the sandbox's
+#: threads were running or queued to run for at least this share of that time; otherwise
+#: the kernel was asleep, waiting (a busy grader, a late reply), and the cell is held for
+#: a manual grade (see cputime.py).
+BUSY_SHARE = 0.5
+UNDETERMINED_TEXT = ("the grader could not finish judging this cell in time, and your code "
+                     "was not what took the time; your instructor will grade it by hand")
 NOTEBOOK_OUTPUT_FACTOR = 8   # the outputs of a whole notebook: 8 cells' worth at most
 
 
@@ -105,6 +112,7 @@ class GradingClient(Execute):
         self._pending = ""
         self.stuck_at: int | None = None   # the cell after which the kernel stopped answering
         self.verdicts: dict[int, list] = {}   # test cell -> the outputs the judge wrote
+        self.undetermined: dict[str, str] = {}   # grade_id -> why the judge could not finish
 
     # -- kernel set-up ----------------------------------------------------------
     async def async_start_new_kernel_client(self):
@@ -169,6 +177,7 @@ class GradingClient(Execute):
         """The trusted judge runs the test cell here; only data crosses to the kernel."""
         self.loop = asyncio.get_running_loop()
         seconds = max(1.0, float(self.job.limits.cell_seconds))
+        busy_before, started = self.km.busy_seconds(), time.monotonic()
         # The judge signals with KeyboardInterrupt subclasses, which must never be raised
         # inside an asyncio task (they stop the event loop): it runs in a thread and
         # its outcome comes back as a value.
@@ -178,6 +187,12 @@ class GradingClient(Execute):
         if kind == "needs kernel":
             raise NeedsKernelHere(outputs)
         if kind == "timeout":
+            # A kernel that did not answer even the interrupt (stuck_at) keeps its own
+            # recorded path (PARTIAL, with the reason); one that answered late may be held.
+            why = None if self.stuck_at is not None else \
+                self._waiting_not_working(busy_before, time.monotonic() - started)
+            if why is not None:
+                return self._undetermined(cell, cell_index, why)
             outputs, hidden = [error_output(
                 "CellTimeoutError", f"A cell timed out while it was being executed, after "
                 f"{seconds:g} seconds.")], []
@@ -185,6 +200,35 @@ class GradingClient(Execute):
         cell.execution_count = None
         cell.metadata.setdefault("autograder", {})["hidden_outputs"] = hidden
         cell.metadata["autograder"]["judged"] = "outside the kernel"
+        self.verdicts[cell_index] = copy.deepcopy(cell.outputs)
+        self.nb.cells[cell_index] = cell
+        return cell
+
+    def _waiting_not_working(self, busy_before: float | None, elapsed: float) -> str | None:
+        """None if the sandbox was busy (the student's code took the time); else why the
+        time ran out without the student's code using it."""
+        busy_after = self.km.busy_seconds()
+        if busy_before is None or busy_after is None:
+            # Not measurable here (no /proc schedstat), or the sandbox is gone (killed at
+            # the notebook's limit, or it died): those paths record their own reason.
+            return None
+        used = busy_after - busy_before
+        if used >= BUSY_SHARE * elapsed:
+            return None
+        return (f"its {elapsed:.1f} s ran out while the sandbox ran (or waited for a CPU) "
+                f"for only {used:.2f} s: the kernel was waiting (a busy grader or a late "
+                "reply), not running the student's code")
+
+    def _undetermined(self, cell, cell_index: int, why: str):
+        """Hold the cell for a manual grade: no verdict, an event, a clear output."""
+        grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id", "?")
+        self.undetermined[grade_id] = why
+        self.events.append(f"cell {cell_index} ({grade_id}) was not graded automatically: "
+                           f"{why}; it needs a manual grade")
+        cell.outputs = [error_output("GraderError", UNDETERMINED_TEXT)]
+        cell.execution_count = None
+        cell.metadata.setdefault("autograder", {})["hidden_outputs"] = []
+        cell.metadata["autograder"]["judged"] = "undetermined (held for a manual grade)"
         self.verdicts[cell_index] = copy.deepcopy(cell.outputs)
         self.nb.cells[cell_index] = cell
         return cell
@@ -338,7 +382,9 @@ def seal_verdicts(nb: NotebookNode, verdicts: dict[int, list]) -> None:
         cell = nb.cells[index]
         cell.outputs = copy.deepcopy(outputs)
         passed = not any(o.get("output_type") == "error" for o in outputs)
-        cell.metadata.setdefault("autograder", {})["verdict"] = "passed" if passed else "failed"
+        meta = cell.metadata.setdefault("autograder", {})
+        meta["verdict"] = "undetermined" if str(meta.get("judged", "")).startswith(
+            "undetermined") else "passed" if passed else "failed"
 
 
 def mark_not_run(nb: NotebookNode, after: int, ename: str, message: str) -> int:
@@ -467,6 +513,7 @@ async def execute_job(job: Job, km: SandboxKernelManager, capability: Capability
     seal_verdicts(nb, client.verdicts)
     result.events = client.events
     result.probe = client.probe_findings
+    result.undetermined = client.undetermined
     if result.status != FAILED:
         result.notebook_json = nbformat.writes(nb)
     return result

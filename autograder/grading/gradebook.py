@@ -23,6 +23,7 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import nbformat
@@ -236,6 +237,8 @@ class GradebookWriter:
                 reason = result.reason if result is not None else "not graded"
                 zeroed[notebook] = f"Not graded: {reason}"
         untrusted = {f.notebook for f in flags if f.severity == UNTRUSTED}
+        held = {(name, gid) for name, r in results.items() if r is not None
+                for gid in r.undetermined}
         for key, outcome in cells.items():
             notebook, gid = key.split("/", 1)
             outcome["auto"] = gid in self.test_cells.get(notebook, set())
@@ -244,13 +247,14 @@ class GradebookWriter:
                                        "reason": r.reason if r else "not graded"}
                                 for name in self.notebooks
                                 for r in [results.get(name)]}}
-        self._commit(submission, zeroed, untrusted, detail)
+        self._commit(submission, zeroed, untrusted, detail, held)
         return self._summary(student, cells, results)
 
     def _commit(self, submission: Submission, zeroed: dict[str, str], untrusted: set[str],
-                detail: dict) -> None:
+                detail: dict, held: AbstractSet[tuple[str, str]] = frozenset()) -> None:
         """In one transaction: zero the notebooks that could not run (the reason as
-        nbgrader's automatic comment), hold untrusted notebooks' test cells for manual
+        nbgrader's automatic comment), hold untrusted notebooks' test cells, and the
+        cells the grader could not judge (`held`: (notebook, grade_id)), for manual
         review, and record the submission as graded."""
         from nbgrader.api import Gradebook
 
@@ -270,6 +274,12 @@ class GradebookWriter:
                 sub = gb.find_submission_notebook(notebook, self.assignment, student)
                 for grade in sub.grades:
                     if grade.name in tests:
+                        grade.auto_score = 0
+                        grade.needs_manual_grade = True
+            for notebook, grade_id in sorted(held):
+                sub = gb.find_submission_notebook(notebook, self.assignment, student)
+                for grade in sub.grades:
+                    if grade.name == grade_id:
                         grade.auto_score = 0
                         grade.needs_manual_grade = True
             stage_record(gb, self.course.course_id, self.assignment, student,

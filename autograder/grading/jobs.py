@@ -47,6 +47,8 @@ class Result:
     reason: str | None = None              # why PARTIAL or FAILED, in plain words
     events: list[str] = field(default_factory=list)       # e.g. "output of cell 4 was cut"
     probe: list[str] = field(default_factory=list)        # runtime tampering findings
+    # test cells the grader could not judge (grade_id -> why): held for a manual grade
+    undetermined: dict[str, str] = field(default_factory=dict)
     sandbox: str = ""                      # "bubblewrap" or what the fallback was
     seconds: float = 0.0                   # executing the notebook
     kernel_wait: float = 0.0               # waiting for the kernel to be ready

@@ -13,6 +13,7 @@ import os
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
+from .cputime import runnable_seconds
 from .sandbox import Capability, Limits, Slot, clean_env, kernel_command
 
 
@@ -60,6 +61,12 @@ class SandboxKernelManager(AsyncKernelManager):
     def exit_status(self) -> int | None:
         process = getattr(self.provisioner, "process", None)
         return None if process is None else process.poll()
+
+    def busy_seconds(self) -> float | None:
+        """Seconds the sandbox's threads (the kernel and all it started) have been
+        running or queued to run; None if that cannot be read (see :mod:`.cputime`)."""
+        process = getattr(self.provisioner, "process", None)
+        return None if process is None else runnable_seconds(process.pid)
 
     def kill_now(self) -> None:
         """SIGKILL the sandbox: everything in it dies with bubblewrap."""

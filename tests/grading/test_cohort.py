@@ -69,12 +69,15 @@ def test_a_real_stage_from_an_lms_zip_in_one_command(tmp_path):
 
 
 @pytest.mark.longest
-# A real, intermittent grading bug, not a timing limit: in about half the runs on a loaded
-# 2-core machine one correct student of 500 loses the 2-point row_means cell (s381 and s477
-# scored 1.0, not 3.0, with 10 s per cell). Same work must always get the same grade; this
-# is the first thing to chase (closing note of 2026-12-07). Not strict, so that CI shows it.
-@pytest.mark.xfail(strict=False, reason="intermittent: one honest student of 500 loses a "
-                   "test cell's points (under investigation)")
+# Issue 14: in about half the runs on a loaded 2-core machine one correct student of 500 lost
+# the 2-point row_means cell (s381, s477: 1.0, not 3.0), with nothing recorded. A judged cell
+# whose wall time ran out scored 0 even when the sandbox had been asleep, its answer waiting
+# for a grader with no CPU (tests/grading/test_late_reply.py injects that fault). Such a cell
+# is now held for a manual grade with an event and a flag; this test accepts exactly that and
+# nothing else. The mark stays until the test has been seen passing in several loaded runs
+# (6 runs of 60 correct students at load 20-27 lost no point, but no run of 500 yet).
+@pytest.mark.xfail(strict=False, reason="intermittent under load (issue 14): not yet seen "
+                   "passing repeatedly since the fix")
 def test_a_cohort_of_500_students(tmp_path, record_property):
     root = synthetic.make_course(tmp_path / "course")
     expected = cohort(root, 500)
@@ -84,7 +87,17 @@ def test_a_cohort_of_500_students(tmp_path, record_property):
     record_property("seconds_for_500", round(seconds, 1))
     print(f"\n500 students graded, with feedback and report, in {seconds:.0f} s")
     got = scores(root)
-    assert {s: got[s]["score"] for s in expected} == expected
+    entries = {e["student"]: e for e in journal(root)}
+    for student, score in expected.items():
+        held = {gid for gid, (_, manual) in got[student]["cells"].items()
+                if manual and gid in synthetic.TINY_POINTS}
+        # same work, same grade: the expected score, short at most by the points of cells
+        # held for a person (never a silent 0), each with its event
+        low = got[student]["score"]
+        assert low == score or held and low <= score <= low + sum(
+            synthetic.TINY_POINTS[g] for g in held), (student, got[student])
+        for gid in held:
+            assert any(gid in e and "manual grade" in e for e in entries[student]["events"])
     assert len(journal(root)) == 500
     assert len(list((root / "feedback").glob("*/tiny/01_tiny.html"))) == 500
     assert "500 students graded" in (root / "reports" / "tiny" / "report.html").read_text()
