@@ -15,12 +15,16 @@ import pytest
 from autograder.grading import sandbox
 
 # Two processes of 90 MB each: under a 128 MB cap for the group, though each alone fits.
+# The parent says "both survived" only if the child also exited normally (the OOM killer
+# may pick either of them).
 TWO_PROCESSES = ("import os, time\n"
                  "pid = os.fork()\n"
                  "block = bytearray(90 * 2**20)\n"
                  "time.sleep(0.5)\n"
                  "if pid:\n"
-                 "    os.waitpid(pid, 0)\n"
+                 "    _, status = os.waitpid(pid, 0)\n"
+                 "    if status != 0:\n"
+                 "        raise SystemExit('the child was killed')\n"
                  "    print('both survived')\n")
 
 
