@@ -120,3 +120,17 @@ def test_an_exception_names_a_variant_only_with_agreement_on_other_cases():
     # a learner who raises and is also wrong elsewhere is not this variant
     wrong_too = check.explain(lambda p, t: p // t)
     assert "no case for a total of 0" not in wrong_too
+
+
+def test_integer_arithmetic_is_named_only_for_fractions_cut_to_integers():
+    # The generic diagnosis says the fractional part was dropped. That is sure when the
+    # integers are the expected values rounded down, toward zero or to the nearest; booleans
+    # (a comparison returned as is) and integers of other values (indices) are other mistakes.
+    halves = FunctionCheck("halves", lambda a: a / 2,
+                           [Case("odd numbers", (np.array([1, 3, -5, 7]),))])
+    named = "Diagnosis (integer arithmetic)"
+    assert named in halves.explain(lambda a: a // 2)                    # floor division
+    assert named in halves.explain(lambda a: (a / 2).astype(int))       # cut toward zero
+    assert named not in halves.explain(lambda a: a > 0)                 # booleans
+    assert named not in halves.explain(lambda a: np.argsort(a))         # unrelated integers
+    assert "holds booleans" in halves.explain(lambda a: a > 0)          # still said plainly
