@@ -33,7 +33,14 @@ from .compare import Mismatch, compare, fit_precision
 from .describe import describe
 from .events import Outcome, add_listener, remove_listener  # noqa: F401 - re-exported
 from .events import notify as notify_listeners
-from .generic import GENERIC_MISTAKES, STATEFUL, cross_case_pattern, relation_detail
+from .generic import (
+    GENERIC_MISTAKES,
+    SINGLE_BATCH_ONLY,
+    STATEFUL,
+    cross_case_pattern,
+    relation_detail,
+    split_batch,
+)
 from .integrity import errstate
 from .learner import NOT_IMPLEMENTED_HINT, call, describe_inputs, inputs_changed, loops_in
 from .spec import Case, CheckFailure, Mistake
@@ -452,7 +459,34 @@ class FunctionCheck(Check):
             fits = [m for m in GENERIC_MISTAKES if _fits_all(m, value_cases)]
             if fits:
                 return _only(fits)
-        return cross_case_pattern(cases, failing)
+        pattern = cross_case_pattern(cases, failing)
+        if pattern is SINGLE_BATCH_ONLY and not self._right_item_by_item(fn, cases, failing):
+            return None
+        return pattern
+
+    def _right_item_by_item(self, fn, cases: list[Case], failing: list[bool]) -> bool:
+        """True if every failing case, cut into one case per batch item, passes item by item.
+
+        That is what makes "right only for a single batch item" sure: the learner's
+        function is right on each item alone and wrong on them together.
+        """
+        for case, bad in zip(cases, failing, strict=True):
+            if not bad:
+                continue
+            items = split_batch(case)
+            if not items:
+                return False
+            for item in items:
+                expected = self._outcome(self.oracle, item)
+                if expected.raised is not None:
+                    return False
+                try:
+                    got = call(fn, item, check_name=self.name)[0]
+                except CheckFailure:
+                    return False
+                if not self._passes(expected.value, got, item):
+                    return False
+        return True
 
     def _changes_between_calls(self, fn, value_case: tuple) -> bool:
         """True if calling `fn` again on a failing case gives a different result."""

@@ -639,15 +639,54 @@ def is_single_batch(case) -> bool | None:
     return all(a.shape[0] == 1 for a in arrays)
 
 
+# One square case may pass by luck (a zero row, a symmetric input): that is no pattern.
+MIN_SQUARE_PASSES = 2
+
+
 def cross_case_pattern(cases, failing: list[bool]) -> Mistake | None:
     """SQUARE_ONLY / SINGLE_BATCH_ONLY when the failures are exactly the non-square /
-    several-item cases (at least one passing and one failing case), else None."""
+    several-item cases, else None.
+
+    SQUARE_ONLY needs MIN_SQUARE_PASSES passing square cases and a failing one;
+    SINGLE_BATCH_ONLY needs a passing and a failing case, and the caller must still
+    confirm it item by item (see split_batch) before naming it.
+    """
     found = []
     for mistake, kind in ((SQUARE_ONLY, is_square), (SINGLE_BATCH_ONLY, is_single_batch)):
         kinds = [kind(case) for case in cases]
         if None in kinds:
             continue
-        if any(failing) and not all(failing) and all(
+        passing = sum(1 for bad in failing if not bad)
+        needed = MIN_SQUARE_PASSES if mistake is SQUARE_ONLY else 1
+        if any(failing) and passing >= needed and all(
                 bad != good for bad, good in zip(failing, kinds, strict=True)):
             found.append(mistake)
     return found[0] if len(found) == 1 else None
+
+
+def split_batch(case) -> list | None:
+    """The case cut into one case per batch item, or None if its batch axis is unclear.
+
+    The batch size B is axis 0 of every 3-D (or more) array input (they must agree);
+    every array input whose axis 0 has length B (per-item labels and indices too) is
+    cut to [i:i+1], and other inputs are kept.
+    """
+    from .spec import Case
+
+    arrays = _arrays_of(case, 3)
+    sizes = {a.shape[0] for a in arrays}
+    if len(sizes) != 1:
+        return None
+    (batch,) = sizes
+    if batch < 2:
+        return None
+
+    def item(value, i):
+        if isinstance(value, ndarray) and value.ndim >= 1 and value.shape[0] == batch:
+            return value[i:i + 1]
+        return value
+
+    return [Case(f"{case.label}, item {i} alone",
+                 tuple(item(a, i) for a in case.args),
+                 {k: item(v, i) for k, v in case.kwargs.items()})
+            for i in range(batch)]

@@ -134,3 +134,19 @@ def test_integer_arithmetic_is_named_only_for_fractions_cut_to_integers():
     assert named not in halves.explain(lambda a: a > 0)                 # booleans
     assert named not in halves.explain(lambda a: np.argsort(a))         # unrelated integers
     assert "holds booleans" in halves.explain(lambda a: a > 0)          # still said plainly
+
+
+def test_float64_creep_is_named_only_when_the_values_are_right():
+    # Its message begins "Your values are right": a float64 result with wrong values is
+    # another mistake.
+    from autograder.checks.orientation import check_add_position_signal as check
+
+    def creep(x):
+        return x + np.linspace(0, 1, x.shape[1])          # float64 ramp: right values
+
+    def creep_and_wrong(x):
+        return x + np.linspace(0, 2, x.shape[1])          # float64 and a ramp to 2
+
+    assert "Diagnosis (float64 creep)" in check.explain(creep)
+    message = check.explain(creep_and_wrong)
+    assert message is not None and "float64 creep" not in message

@@ -144,10 +144,17 @@ def test_numerically_unstable_only_for_large_inputs():
 
 
 def test_right_only_for_square_inputs():
-    check = _check(lambda a: a.sum(axis=0), (X33,), (X34,))
-    message = check.explain(lambda a: np.array([a[:, j].sum() for j in range(a.shape[0])]))
-    assert _named(message) == "right only for square inputs"
+    x22 = np.array([[1.0, -2.0], [0.5, 3.0]])
+    check = _check(lambda a: a.sum(axis=0), (X33,), (x22,), (X34,))
+    mixed_up = lambda a: np.array([a[:, j].sum() for j in range(a.shape[0])])  # noqa: E731
+    assert _named(check.explain(mixed_up)) == "right only for square inputs"
     assert _named(check.explain(lambda a: a.sum(axis=0) + 1)) != "right only for square inputs"
+    # one square case passing is not enough: it may pass by luck (here the extra term
+    # a[0] * a[-1] is 0 on the square input, and nothing about it concerns the shape)
+    lucky = _check(lambda a: a.sum(axis=0), (np.array([[1.0, 0.0], [0.0, 2.0]]),), (X34,))
+    extra_term = lambda a: a.sum(axis=0) + a[0] * a[-1]  # noqa: E731
+    message = lucky.explain(extra_term)
+    assert message is not None and _named(message) != "right only for square inputs"
 
 
 def test_right_only_for_a_single_batch_item():
@@ -156,6 +163,23 @@ def test_right_only_for_a_single_batch_item():
     wrong = lambda x: x - x.mean(axis=(0, 2), keepdims=True)  # noqa: E731
     assert _named(check.explain(wrong)) == "right only for a single batch item"
     assert _named(check.explain(lambda x: x - 1)) != "right only for a single batch item"
+
+
+def test_a_single_batch_diagnosis_is_confirmed_item_by_item():
+    # Right on the one-item case by luck (its first row is the only one it gets wrong, and
+    # there it happens to be right) but wrong on an item of the batch even alone: the batch
+    # axis is not the problem, so the diagnosis is not named.
+    one = np.zeros((1, 2, 3))
+    three = RNG.normal(size=(3, 2, 3))
+    check = _check(lambda x: x - x.mean(axis=-1, keepdims=True), (one,), (three,))
+
+    def wrong_first_row(x):
+        out = x - x.mean(axis=-1, keepdims=True)
+        out[:, 0] = x[:, 0]                      # forgets to centre row 0 of every item
+        return out
+
+    message = check.explain(wrong_first_row)
+    assert message is not None and _named(message) != "right only for a single batch item"
 
 
 def test_right_values_in_the_wrong_dtype():
