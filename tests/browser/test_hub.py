@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
-# The longest browser test: collected first, so one worker starts on it at once.
-pytestmark = [pytest.mark.slow, pytest.mark.longest]
+# The longest test of the suite: tests/suite_order.py runs it first on one worker.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 HUB = ROOT / "hub"

@@ -1,0 +1,95 @@
+"""The order the suite runs in: the known-long tests first, spread over the xdist workers.
+
+pytest-xdist's `worksteal` scheduler (pyproject's addopts) first sends each of its k
+workers one contiguous batch of the collected tests: the first N//k to one worker, the
+next batch to the next, and so on. A worker that runs out steals the second half of the
+longest queue; it can never take the test a worker is running nor the one queued after
+it. So two long tests collected side by side run one after the other on one worker
+while the other worker finishes early and waits: the tail of the run is their sum.
+
+`layout` orders the collection so that the known-long tests (DURATIONS) are spread over
+the batches by longest-processing-time-first (each to the batch with the least long
+work so far) and run first in their batch; the other tests keep their collection order
+and fill the batches behind them, where stealing balances them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: Seconds one test (a node id) or one module's tests together (a module path: its tests
+#: share a module fixture, such as a server and a browser, and stay on one worker) took,
+#: each run alone with `python3 manage.py test -n 0 <it> --durations=0` on the 2-core
+#: machine (December 2026). Only the order matters, not the values: refresh them from the
+#: "slowest durations" section that `python3 manage.py test` prints at the end of a run.
+DURATIONS: dict[str, float] = {
+    "tests/browser/test_hub.py": 300.0,
+    "tests/grading/test_cohort.py::test_a_large_cohort": 250.0,
+    "tests/grading/test_exchange.py": 60.0,
+    "tests/browser/test_jupyterlab.py": 60.0,
+}
+
+
+def module_of(nodeid: str) -> str:
+    """'tests/a.py::test_b[x]' -> 'tests/a.py'."""
+    return nodeid.split("::", 1)[0]
+
+
+def known_seconds(nodeid: str, table: dict[str, float] = DURATIONS) -> tuple[str, float] | None:
+    """(the unit the test belongs to, the unit's measured seconds), or None if not known.
+
+    A unit is the test's module when the table names the module, else the test itself."""
+    module = module_of(nodeid)
+    if module in table:
+        return module, table[module]
+    if nodeid in table:
+        return nodeid, table[nodeid]
+    return None
+
+
+def batch_sizes(n: int, workers: int) -> list[int]:
+    """How many tests each of `workers` first receives from worksteal, for `n` tests."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    sizes = []
+    for i in range(workers):
+        size = n // (workers - i)
+        sizes.append(size)
+        n -= size
+    return sizes
+
+
+def layout(items: Sequence[T], nodeid: Callable[[T], str], workers: int,
+           table: dict[str, float] = DURATIONS) -> list[T]:
+    """`items` reordered for `workers` worksteal workers (1: the known-long ones first).
+
+    Every item appears once; known-long units are kept together, longest first in their
+    batch; the rest keep their relative order."""
+    units: dict[str, list[T]] = {}
+    seconds: dict[str, float] = {}
+    rest: list[T] = []
+    for item in items:
+        known = known_seconds(nodeid(item), table)
+        if known is None:
+            rest.append(item)
+        else:
+            units.setdefault(known[0], []).append(item)
+            seconds[known[0]] = known[1]
+    sizes = batch_sizes(len(items), workers)
+    batches: list[list[T]] = [[] for _ in sizes]
+    load = [0.0] * len(sizes)
+    for key in sorted(units, key=lambda k: -seconds[k]):       # stable: ties keep their order
+        fits = [j for j in range(len(sizes)) if len(batches[j]) + len(units[key]) <= sizes[j]]
+        j = min(fits or range(len(sizes)), key=lambda j: (load[j], j))
+        batches[j].extend(units[key])
+        load[j] += seconds[key]
+    ordered: list[T] = []
+    start = 0
+    for j, batch in enumerate(batches):
+        take = max(0, sizes[j] - len(batch))
+        ordered += batch + rest[start:start + take]
+        start += take
+    return ordered + rest[start:]
