@@ -94,8 +94,14 @@ def test_the_layout_shortens_the_tail_of_a_run_collected_long_tests_first():
 
 
 def test_the_checked_in_table_names_tests_that_exist(root):
+    """A stale entry would silently order nothing: each names a test module, a test function
+    in it and, for the notebook tests, a solution notebook."""
     for key, seconds in DURATIONS.items():
         module, _, test = key.partition("::")
         assert (root / module).is_file(), key
-        assert not test or f"def {test.split('[')[0]}(" in (root / module).read_text(), key
+        name, _, param = test.partition("[")
+        assert not name or f"def {name}(" in (root / module).read_text(), key
+        if param:
+            notebook = param.rstrip("]").removesuffix(".ipynb")
+            assert (root / "solutions" / f"{notebook}.ipynb").is_file(), key
         assert seconds > 0
