@@ -34,14 +34,20 @@ def root() -> Path:
     return ROOT
 
 
+@pytest.hookimpl(optionalhook=True)     # pytest-xdist's hook, on the controller
+def pytest_configure_node(node):
+    """Tell each worker how tests are dealt out: workers see `--dist` reset to "no"."""
+    node.workerinput["suite_order_dist"] = node.config.getoption("dist")
+
+
 @pytest.hookimpl(trylast=True)          # after -k/-m have deselected: the batches count
 def pytest_collection_modifyitems(config, items):
     """Run the known-long tests first, spread over the xdist workers (tests/suite_order.py):
     each worker starts on its share at once and the short tests, stolen between workers,
     fill the end, instead of two long tests queued on one worker making the tail."""
-    workerinput = getattr(config, "workerinput", None)
+    workerinput = getattr(config, "workerinput", {})
     workers = 1
-    if workerinput is not None and config.getoption("dist", None) == "worksteal":
+    if workerinput.get("suite_order_dist") == "worksteal":
         workers = int(workerinput["workercount"])
     items[:] = suite_order.layout(items, lambda item: item.nodeid, workers)
 

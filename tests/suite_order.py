@@ -32,6 +32,7 @@ _SOLVED = "tests/test_notebooks_execute.py::test_solution_runs_and_every_check_p
 DURATIONS: dict[str, float] = {
     "tests/browser/test_hub.py": 628,
     "tests/grading/test_cohort.py::test_a_large_cohort": 236,
+    "tests/grading/test_exchange.py": 84,
     _JUDGED.format("04_transformer/10_your_gpt_on_python"): 65,
     _JUDGED.format("04_transformer/06_training"): 51,
     _JUDGED.format("08_research/02_toy_models_of_superposition"): 28,
