@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from suite_order import DURATIONS, batch_sizes, known_seconds, layout
@@ -105,3 +106,42 @@ def test_the_checked_in_table_names_tests_that_exist(root):
             notebook = param.rstrip("]").removesuffix(".ipynb")
             assert (root / "solutions" / f"{notebook}.ipynb").is_file(), key
         assert seconds > 0
+
+
+@pytest.mark.slow
+def test_with_xdist_the_two_longest_tests_start_at_once_on_two_workers(tmp_path):
+    """The real hooks (tests/conftest.py) in a pytest run with two worksteal workers: the
+    hub test and the large cohort are collected side by side, yet each worker starts
+    with one of them."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    here = Path(__file__).resolve().parent
+    tests = tmp_path / "tests"
+    for name in ("conftest.py", "suite_order.py"):
+        (tests / "browser").mkdir(parents=True, exist_ok=True)
+        shutil.copy(here / name, tests / name)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    log = tmp_path / "ran.txt"
+    body = ("def test_{name}(worker_id):\n"
+            f"    with open({str(log)!r}, 'a') as f:\n"
+            "        f.write(worker_id + ' {name}\\n')\n")
+    (tests / "browser" / "test_hub.py").write_text(
+        body.format(name="a_course_on_jupyterhub_from_release_to_feedback"))
+    (tests / "grading").mkdir()
+    (tests / "grading" / "test_cohort.py").write_text(
+        body.format(name="a_large_cohort") + "\n\n" +
+        "\n\n".join(body.format(name=f"short_{i}") for i in range(20)))
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}    # xdist only: faster
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "xdist.plugin", "-p",
+                           "no:cacheprovider", "-q", "-n", "2", "--dist", "worksteal", "tests"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ran: dict[str, list[str]] = {}
+    for line in log.read_text().splitlines():
+        worker, name = line.split()
+        ran.setdefault(worker, []).append(name)
+    firsts = sorted(names[0] for names in ran.values())
+    assert firsts == ["a_course_on_jupyterhub_from_release_to_feedback", "a_large_cohort"], ran
