@@ -33,6 +33,8 @@ DURATIONS: dict[str, float] = {
     "tests/browser/test_hub.py": 628,
     "tests/grading/test_cohort.py::test_a_large_cohort": 236,
     "tests/grading/test_exchange.py": 84,
+    "tests/grading/test_cohort.py::test_a_real_stage_from_an_lms_zip_in_one_command": 54,
+    "tests/grading/test_cohort.py::test_a_dask_cluster_runs_the_same_jobs": 50,
     "tests/browser/test_jupyterlab.py": 68,
     _SOLVED.format("04_transformer/10_your_gpt_on_python"): 55,     # these three: 176 s
     _SOLVED.format("08_research/02_toy_models_of_superposition"): 55,   # of CPU together,
