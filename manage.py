@@ -156,7 +156,9 @@ def ensure_system_tools() -> None:
 def cmd_test(args: list[str]) -> int:
     ensure_env("dev")
     ensure_system_tools()
-    return run(["pytest", *args])
+    # Every run ends with its 30 slowest tests (a later --durations=N in args wins): the
+    # figures that tests/suite_order.py's table of long tests is refreshed from.
+    return run(["pytest", "--durations=30", *args])
 
 
 def cmd_release(args: list[str]) -> int:

@@ -14,6 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import suite_order  # noqa: E402  (tests/suite_order.py, on the path just above)
+
 # The suite runs one notebook kernel per xdist worker, one worker per core: each
 # kernel gets one BLAS thread, or two-threaded matrix products on two busy cores
 # thrash (stage 04 measured 20x slower training). Kernels inherit this environment.
@@ -32,10 +34,22 @@ def root() -> Path:
     return ROOT
 
 
+@pytest.hookimpl(optionalhook=True)     # pytest-xdist's hook, on the controller
+def pytest_configure_node(node):
+    """Tell each worker how tests are dealt out: workers see `--dist` reset to "no"."""
+    node.workerinput["suite_order_dist"] = node.config.getoption("dist")
+
+
+@pytest.hookimpl(trylast=True)          # after -k/-m have deselected: the batches count
 def pytest_collection_modifyitems(config, items):
-    """Run the longest tests first: with pytest-xdist, the worker that takes one starts at
-    once and the other workers share the rest, instead of everyone waiting at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("longest") is None)
+    """Run the known-long tests first, spread over the xdist workers (tests/suite_order.py):
+    each worker starts on its share at once and the short tests, stolen between workers,
+    fill the end, instead of two long tests queued on one worker making the tail."""
+    workerinput = getattr(config, "workerinput", {})
+    workers = 1
+    if workerinput.get("suite_order_dist") == "worksteal":
+        workers = int(workerinput["workercount"])
+    items[:] = suite_order.layout(items, lambda item: item.nodeid, workers)
 
 
 # -- say what was skipped, and how to run it ------------------------------------------

@@ -9,16 +9,18 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
-import time
-import urllib.request
+import sys
 from pathlib import Path
 
 import pytest
 
-from autograder.lab import jupyter
-from autograder.lab.workspace import sync
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # labpage.py, for the tests
+
+from labpage import free_port, wait_until_up  # noqa: E402
+
+from autograder.lab import jupyter  # noqa: E402
+from autograder.lab.workspace import sync  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -35,26 +37,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic"
 SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": '{"windowingMode": "none"}',
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"JupyterLab did not answer in {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 class Lab:
@@ -83,14 +65,15 @@ def lab(tmp_path_factory):
     env.update(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "ws"),
                JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
     env.pop("MPLBACKEND", None)   # tests/conftest.py sets Agg; a learner's kernel draws inline
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     argv = jupyter.lab_argv(workspace, ["--no-browser", "--ip=127.0.0.1", f"--port={port}",
                                         f"--IdentityProvider.token={token}"])
     log = tmp / "lab.log"
     with log.open("w") as out:
         proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", proc, log)
+        wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", proc, log,
+                      "JupyterLab")
         yield Lab(f"http://127.0.0.1:{port}", token, workspace, curriculum)
     finally:
         proc.terminate()

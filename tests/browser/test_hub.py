@@ -23,17 +23,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+import labpage
 import pytest
+from labpage import cell, free_port, run, save, set_source, wait_until_up
 
-# The longest browser test: collected first, so one worker starts on it at once.
-pytestmark = [pytest.mark.slow, pytest.mark.longest]
+# The longest test of the suite: tests/suite_order.py runs it first on one worker.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 HUB = ROOT / "hub"
@@ -49,12 +49,6 @@ PROXY_INSTALL = ("configurable-http-proxy is not installed: the JupyterHub brows
 RIGHT = ("def weeks_needed(total_hours, hours_per_week):\n"
          "    return math.ceil(total_hours / hours_per_week)\n")
 ANSWER = "About 150 hours at 8 hours a week: roughly 19 weeks, so I plan for 5 months."
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _requirements() -> None:
@@ -121,20 +115,6 @@ def _user_settings(home: Path) -> None:
     path.write_text('{"windowingMode": "none"}')
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"JupyterHub exited ({proc.returncode}):\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"JupyterHub did not answer in {timeout} s:\n{log.read_text()[-4000:]}")
-
-
 def _stop(proc: subprocess.Popen) -> None:
     """Stop the hub; it stops the proxy and the users' servers (cleanup_servers)."""
     if proc.poll() is None:
@@ -168,7 +148,7 @@ def hub(tmp_path_factory):
     path = os.pathsep.join([str(BIN), os.environ.get("PATH", "")])
     hub_env = {**os.environ, **course_env, "PATH": path}
     hub_env.pop("JUPYTER_CONFIG_PATH", None)
-    ports = {name: _free_port() for name in ("public", "hub", "api")}
+    ports = {name: free_port() for name in ("public", "hub", "api")}
     config = _hub_config(tmp, ports)
     log = tmp / "jupyterhub.log"
     with log.open("w") as out:
@@ -177,7 +157,7 @@ def hub(tmp_path_factory):
                                 start_new_session=True)
     try:
         url = f"http://127.0.0.1:{ports['public']}"
-        _wait_until_up(f"{url}/hub/api", proc, log)
+        wait_until_up(f"{url}/hub/api", proc, log, "JupyterHub")
         instructor_env = {**hub_env, **course_env, "USER": INSTRUCTOR,
                           "JUPYTER_CONFIG_PATH": str(HUB / "jupyter-instructor")}
         yield Hub(url, tmp, course, exchange, instructor_env)
@@ -204,35 +184,8 @@ def login(context, hub: Hub, user: str):
     return page
 
 
-def cell(page, text: str):
-    return page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell").filter(
-        has=page.locator(".jp-InputArea-editor", has_text=text)).first
-
-
-def run(page, target, timeout: float = 60_000) -> str:
-    target.locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Shift+Enter")
-    prompt = target.locator(".jp-InputPrompt")
-    page.wait_for_function(
-        "el => /\\[\\d+\\]/.test(el.textContent)", arg=prompt.element_handle(), timeout=timeout)
-    return target.locator(".jp-OutputArea").inner_text()
-
-
-def set_source(page, target, code: str) -> None:
-    target.locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Control+A")
-    page.keyboard.insert_text(code)
-
-
 def open_notebook(page, hub: Hub, user: str, rel: str) -> None:
-    page.goto(f"{hub.url}/user/{user}/lab/tree/{rel}?reset")
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-    page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for()
-
-
-def save(page) -> None:
-    page.keyboard.press("Control+s")
-    page.locator(".jp-mod-dirty").first.wait_for(state="detached", timeout=30_000)
+    labpage.open_notebook(page, f"{hub.url}/user/{user}/lab/tree/{rel}?reset")
 
 
 def nbgrader_menu(page):

@@ -13,7 +13,9 @@ import json
 import re
 from pathlib import Path
 
+import labpage
 import pytest
+from labpage import SHOWN, cell, run, save, set_source
 
 from autograder.progress import store
 
@@ -34,33 +36,6 @@ FRACTION = ("def fraction_done(passed, total):\n"
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
-# The notebook on show: other tabs (restored from an earlier test) stay in the page, hidden.
-SHOWN = ".jp-NotebookPanel:visible"
-
-
-def cell(page, text: str):
-    """The cell of the notebook on show whose editor contains `text`."""
-    return page.locator(f"{SHOWN} .jp-Notebook .jp-Cell").filter(
-        has=page.locator(".jp-InputArea-editor", has_text=text)).first
-
-
-def run(page, target, timeout: float = 60_000) -> str:
-    """Run a cell (click into it, Shift+Enter); return what its output shows once it is done."""
-    target.locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Shift+Enter")
-    prompt = target.locator(".jp-InputPrompt")
-    page.wait_for_function(
-        "el => /\\[\\d+\\]/.test(el.textContent)", arg=prompt.element_handle(), timeout=timeout)
-    return target.locator(".jp-OutputArea").inner_text()
-
-
-def set_source(page, target, code: str) -> None:
-    editor = target.locator(".jp-InputArea-editor")
-    editor.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.insert_text(code)
 
 
 def records(lab) -> list[dict]:
@@ -124,8 +99,7 @@ def test_a_learner_runs_checks_validates_and_sees_progress(lab, page):
     set_source(page, fraction, FRACTION)
     run(page, fraction)
     run(page, cell(page, "check_fraction_done(fraction_done)"))
-    page.keyboard.press("Control+s")
-    page.locator(".jp-mod-dirty").first.wait_for(state="detached", timeout=30_000)
+    save(page)
     before = len(records(lab))
     page.locator(f"{SHOWN} .validate-button").first.click()
     dialog = page.locator(".jp-Dialog")
@@ -154,14 +128,7 @@ def test_a_learner_runs_checks_validates_and_sees_progress(lab, page):
 
 
 def open_notebook(page, lab, rel: str) -> None:
-    page.goto(lab.page_url(f"lab/tree/{rel}") + "&reset")    # only this notebook open
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-    page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for()
-
-
-def save(page) -> None:
-    page.keyboard.press("Control+s")
-    page.locator(".jp-mod-dirty").first.wait_for(state="detached", timeout=30_000)
+    labpage.open_notebook(page, lab.page_url(f"lab/tree/{rel}") + "&reset")  # only this one open
 
 
 def validate(page) -> str:

@@ -73,7 +73,6 @@ def test_a_real_stage_from_an_lms_zip_in_one_command(tmp_path):
 LARGE = 150
 
 
-@pytest.mark.longest
 # Issue 14: in about half the runs on a loaded 2-core machine one correct student of 500 lost
 # the 2-point row_means cell (s381, s477: 1.0, not 3.0), with nothing recorded. A judged cell
 # whose wall time ran out scored 0 even when the sandbox had been asleep, its answer waiting

@@ -1,0 +1,114 @@
+"""The order the suite runs in: the known-long tests first, spread over the xdist workers.
+
+pytest-xdist's `worksteal` scheduler (pyproject's addopts) first sends each of its k
+workers one contiguous batch of the collected tests: the first N//k to one worker, the
+next batch to the next, and so on. A worker that runs out steals the second half of the
+longest queue; it can never take the test a worker is running nor the one queued after
+it. So two long tests collected side by side run one after the other on one worker
+while the other worker finishes early and waits: the tail of the run is their sum.
+
+`layout` orders the collection so that the known-long tests (DURATIONS) are spread over
+the batches by longest-processing-time-first (each to the batch with the least long
+work so far) and run first in their batch; the other tests keep their collection order
+and fill the batches behind them, where stealing balances them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: Measured seconds of one test (a node id), or of one module's tests together (a module
+#: path: its tests share a module fixture, a server and a browser, and stay on one worker).
+#: Each was run alone, `-n 0 --durations=0`, on the 2-core machine at load 25-50 (December
+#: 2026); figures are CPU seconds (user + sys, children included), except the hub's, which
+#: mostly waits on servers: its wall time in the last CI run. Only the order matters; refresh
+#: them from the slowest durations `python3 manage.py test` prints at the end of a run.
+_JUDGED = ("tests/grading/test_judge_safe.py::"
+           "test_every_check_is_judged_outside_the_kernel[{}.ipynb]")
+_SOLVED = "tests/test_notebooks_execute.py::test_solution_runs_and_every_check_passes[{}]"
+DURATIONS: dict[str, float] = {
+    "tests/browser/test_hub.py": 628,
+    "tests/grading/test_cohort.py::test_a_large_cohort": 236,
+    "tests/grading/test_exchange.py": 84,
+    "tests/grading/test_cohort.py::test_a_real_stage_from_an_lms_zip_in_one_command": 54,
+    "tests/grading/test_cohort.py::test_a_dask_cluster_runs_the_same_jobs": 50,
+    "tests/browser/test_jupyterlab.py": 68,
+    _SOLVED.format("04_transformer/10_your_gpt_on_python"): 55,     # these three: 176 s
+    _SOLVED.format("08_research/02_toy_models_of_superposition"): 55,   # of CPU together,
+    _SOLVED.format("04_transformer/06_training"): 55,               # about a third each
+    _JUDGED.format("04_transformer/10_your_gpt_on_python"): 65,
+    _JUDGED.format("04_transformer/06_training"): 51,
+    _JUDGED.format("08_research/02_toy_models_of_superposition"): 28,
+    _JUDGED.format("08_research/01_experiments_you_can_trust"): 19,
+    _JUDGED.format("07_rl_and_rlhf/01_bandits"): 18,
+    _JUDGED.format("04_transformer/02_embeddings_and_loss"): 17,
+    _JUDGED.format("07_rl_and_rlhf/03_policy_gradients"): 16,
+    _JUDGED.format("07_rl_and_rlhf/08_dpo"): 16,
+    _JUDGED.format("06_interpretability/05_probing"): 13,
+    _JUDGED.format("06_interpretability/06_ablation"): 11,
+}
+
+
+def module_of(nodeid: str) -> str:
+    """'tests/a.py::test_b[x]' -> 'tests/a.py'."""
+    return nodeid.split("::", 1)[0]
+
+
+def known_seconds(nodeid: str, table: dict[str, float] = DURATIONS) -> tuple[str, float] | None:
+    """(the unit the test belongs to, the unit's measured seconds), or None if not known.
+
+    A unit is the test's module when the table names the module, else the test itself."""
+    module = module_of(nodeid)
+    if module in table:
+        return module, table[module]
+    if nodeid in table:
+        return nodeid, table[nodeid]
+    return None
+
+
+def batch_sizes(n: int, workers: int) -> list[int]:
+    """How many tests each of `workers` first receives from worksteal, for `n` tests."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    sizes = []
+    for i in range(workers):
+        size = n // (workers - i)
+        sizes.append(size)
+        n -= size
+    return sizes
+
+
+def layout(items: Sequence[T], nodeid: Callable[[T], str], workers: int,
+           table: dict[str, float] = DURATIONS) -> list[T]:
+    """`items` reordered for `workers` worksteal workers (1: the known-long ones first).
+
+    Every item appears once; known-long units are kept together, longest first in their
+    batch; the rest keep their relative order."""
+    units: dict[str, list[T]] = {}
+    seconds: dict[str, float] = {}
+    rest: list[T] = []
+    for item in items:
+        known = known_seconds(nodeid(item), table)
+        if known is None:
+            rest.append(item)
+        else:
+            units.setdefault(known[0], []).append(item)
+            seconds[known[0]] = known[1]
+    sizes = batch_sizes(len(items), workers)
+    batches: list[list[T]] = [[] for _ in sizes]
+    load = [0.0] * len(sizes)
+    for key in sorted(units, key=lambda k: -seconds[k]):       # stable: ties keep their order
+        fits = [j for j in range(len(sizes)) if len(batches[j]) + len(units[key]) <= sizes[j]]
+        j = min(fits or range(len(sizes)), key=lambda j: (load[j], j))
+        batches[j].extend(units[key])
+        load[j] += seconds[key]
+    ordered: list[T] = []
+    start = 0
+    for j, batch in enumerate(batches):
+        take = max(0, sizes[j] - len(batch))
+        ordered += batch + rest[start:start + take]
+        start += take
+    return ordered + rest[start:]
