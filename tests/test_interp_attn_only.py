@@ -152,3 +152,16 @@ def test_a_run_saved_part_way_is_the_shorter_run(tmp_path):
         assert not np.array_equal(long.params[name], value) or name.endswith((".b", "b_o"))
     np.testing.assert_allclose(part.train_loss, short.train_loss, rtol=1e-6)
     assert list(part.snapshots) == [0, 1] and len(part.eval_steps) == 3
+
+
+def test_the_command_trains_the_recipe_and_saves_part_way(tmp_path, capsys):
+    out = tmp_path / "run.npz"
+    assert attn_only.main(["--steps", "2", "--out", str(out), "--save-every", "1"]) == 0
+    run = attn_only.load(out)
+    assert list(run.snapshots) == [0, 2] and len(run.train_loss) == 2
+    # RECIPE's choices, not the Recipe defaults: sinusoidal positions at step 0
+    np.testing.assert_allclose(run.snapshots[0]["pos_emb"],
+                               attn_only.sinusoidal_positions(64, 64), atol=1e-4)
+    part = attn_only.load(tmp_path / "run.npz.step1.npz")
+    assert len(part.train_loss) == 1 and part.train_loss[0] == run.train_loss[0]
+    assert "wrote" in capsys.readouterr().out
