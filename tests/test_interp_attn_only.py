@@ -96,3 +96,72 @@ def test_uniform_distances_spread_evenly():
     # uniform over n .. 65 - n: far distances are about as common as near ones
     near, far = np.sum(distances < 24), np.sum(distances > 40)
     assert far > 0.4 * near, (near, far)
+
+
+def test_periodic_repeats_copy_from_one_period_back_at_spread_distances():
+    rng = np.random.default_rng(3)
+    pool = np.arange(1000, 3000)          # large: chance repeats are rare
+    rows = attn_only.periodic_repeats(300, 65, pool, rng, 4, 32)
+    assert rows.shape == (300, 65) and set(np.unique(rows)) <= set(pool)
+    periods = []
+    for row in rows:
+        # the period: the smallest d with row[t] == row[t - d] over a run reaching the end
+        d = next(d for d in range(4, 33) if np.all(row[65 - d:] == row[65 - 2 * d:65 - d]))
+        start = 65 - d
+        while start - 1 - d >= 0 and row[start - 1] == row[start - 1 - d]:
+            start -= 1
+        assert start - d >= 0                   # a first copy of d random tokens exists
+        periods.append(d)
+    periods = np.array(periods)
+    assert periods.min() == 4 and periods.max() == 32
+    assert np.sum(periods > 24) > 0.5 * np.sum(periods < 12), np.bincount(periods)
+
+
+def test_periodic_repeats_refuse_distances_that_do_not_fit():
+    import pytest
+
+    with pytest.raises(ValueError, match="do not fit"):
+        attn_only.periodic_repeats(2, 40, np.arange(5), np.random.default_rng(0), 4, 32)
+
+
+def test_sinusoidal_positions_shift_by_one_fixed_rotation():
+    pos32 = attn_only.sinusoidal_positions(20, 8)
+    assert pos32.shape == (20, 8) and pos32.dtype == np.float32
+    pos = pos32.astype(np.float64)
+    np.testing.assert_allclose(np.sqrt((pos ** 2).mean()), 0.02, rtol=1e-5)
+    # one linear map takes every position to the next: least squares finds it exactly
+    M, *_ = np.linalg.lstsq(pos[:-1], pos[1:], rcond=None)
+    np.testing.assert_allclose(pos[:-1] @ M, pos[1:], atol=1e-6)
+    # and the fastest pair turns by 1 radian per position
+    angle = np.arctan2(pos[:, 0], pos[:, 1])
+    np.testing.assert_allclose(np.diff(np.unwrap(angle)), 1.0, atol=1e-5)
+
+
+def test_a_run_saved_part_way_is_the_shorter_run(tmp_path):
+    # with a constant learning rate, the run saved at step 2 of 4 is the 2-step run
+    small = dict(context=16, d_model=16, n_heads=2, batch_size=2, warmup=2, eval_every=1,
+                 rep_half=4, rep_batch=2, rep_rows=2, rep_length=17, rep_min_segment=2,
+                 rep_max_distance=8, rep_periodic=True, decay=False, qk_init=0.1,
+                 sinusoidal=True, snapshots=(0, 1))
+    long = attn_only.train(attn_only.Recipe(steps=4, **small), progress=False,
+                           save_every=2, save_to=tmp_path / "run")
+    short = attn_only.train(attn_only.Recipe(steps=2, **small), progress=False)
+    part = attn_only.load(tmp_path / "run.step2.npz")
+    for name, value in short.params.items():
+        np.testing.assert_allclose(part.params[name], value.astype(np.float16), rtol=0, atol=0)
+        assert not np.array_equal(long.params[name], value) or name.endswith((".b", "b_o"))
+    np.testing.assert_allclose(part.train_loss, short.train_loss, rtol=1e-6)
+    assert list(part.snapshots) == [0, 1] and len(part.eval_steps) == 3
+
+
+def test_the_command_trains_the_recipe_and_saves_part_way(tmp_path, capsys):
+    out = tmp_path / "run.npz"
+    assert attn_only.main(["--steps", "2", "--out", str(out), "--save-every", "1"]) == 0
+    run = attn_only.load(out)
+    assert list(run.snapshots) == [0, 2] and len(run.train_loss) == 2
+    # RECIPE's choices, not the Recipe defaults: sinusoidal positions at step 0
+    np.testing.assert_allclose(run.snapshots[0]["pos_emb"],
+                               attn_only.sinusoidal_positions(64, 64), atol=1e-4)
+    part = attn_only.load(tmp_path / "run.npz.step1.npz")
+    assert len(part.train_loss) == 1 and part.train_loss[0] == run.train_loss[0]
+    assert "wrote" in capsys.readouterr().out

@@ -22,10 +22,20 @@ this budget (a few million tokens), the loss on the second copy of repeated
 tokens stayed within 0.1 nats of the first's for 1,500 steps at context 64 and
 500 steps at context 256; with repeats from the ~300 tokens seen 100 times or
 more, it had not moved after 1,300-1,800 steps. With repeats from the 50 most
-frequent tokens (the current ``RECIPE``) the second copy's loss fell 1.2 nats
+frequent tokens (the ``Recipe`` defaults) the second copy's loss fell 1.2 nats
 in 1,500 steps, but only at a distance of 16 between the copies: a positional
 shortcut, not induction. Repeats at a *fixed* distance taught a positional
 shortcut too.
+
+Options tried since (docs/interpretability.md has the measurements): rows that
+repeat with a random period from some point on (``rep_periodic``,
+``periodic_repeats``), so that most of a row can be predicted from its earlier
+occurrence; a constant learning rate after warm-up (``decay=False``), with which
+``train(save_every=...)`` can save the run so far as the shorter recipe would
+make it; larger query and key weights at initialisation (``qk_init``), since
+GPT-2's 0.02 leaves every attention pattern almost uniform; and sinusoidal
+starting position embeddings (``sinusoidal``), in which "the previous position"
+is one linear map of "my position".
 
 The file ``main`` writes keeps the final parameters and a few training-time snapshots
 (float16, to stay small), and curves measured every ``eval_every`` steps during
@@ -39,7 +49,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +65,8 @@ PATH = Path(__file__).resolve().parent / "trained" / "attn_only.npz"
 @dataclass(frozen=True)
 class Recipe:
     """Everything that determines the training run (no run of it is shipped yet: see
-    docs/interpretability.md for what was measured)."""
+    docs/interpretability.md for what was measured). The defaults are the second
+    session's; RECIPE below is the most promising one since."""
 
     context: int = 64
     d_model: int = 64
@@ -80,13 +92,23 @@ class Recipe:
     rep_weight: float = 0.9         # the loss is (1 - rep_weight) text + rep_weight repeats
     early_steps: int = 0            # a curriculum: for the first early_steps steps...
     rep_weight_early: float = 0.9   # ...the repeats' weight is this instead
+    rep_periodic: bool = False      # rows repeat with a random period from the first copy on
+    rep_max_distance: int = 32      # periodic rows: the period is drawn from 4 .. this
+    decay: bool = True              # cosine decay of the learning rate (False: constant)
+    qk_init: float = 0.02           # std of the query and key weights at initialisation
+    sinusoidal: bool = False        # start the position embeddings as sines and cosines
 
     def config(self, vocab_size: int = 512) -> GPTConfig:
         return GPTConfig(vocab_size=vocab_size, context=self.context, d_model=self.d_model,
                          n_heads=self.n_heads, n_layers=self.n_layers)
 
 
-RECIPE = Recipe()
+# The most promising recipe measured so far (run T of docs/interpretability.md: a
+# previous-token head started to form, no induction head within 1,900 steps): half text,
+# periodic repeats, a constant learning rate, so a run can be stopped part way.
+RECIPE = Recipe(steps=5000, rep_periodic=True, rep_rows=16, rep_length=65, rep_weight=0.5,
+                peak_lr=3e-3, decay=False, qk_init=0.1, sinusoidal=True,
+                snapshots=(0, 1000, 1500, 2000, 2500, 3000))   # 8 parameter sets: ~1.6 MB
 
 
 def init_attn_only_params(config: GPTConfig, seed: int = 0) -> dict[str, np.ndarray]:
@@ -163,6 +185,24 @@ class AttnOnlyGPT:
         return {name: g[name] for name in p}
 
 
+def sinusoidal_positions(context: int, d_model: int, rms: float = 0.02) -> np.ndarray:
+    """(context, d_model) sines and cosines of the position (Vaswani et al., 2017), scaled
+    to root-mean-square rms, like the token embeddings at initialisation.
+
+    Column 2k is sin(t / 10000^(2k / d_model)), column 2k + 1 its cosine. Moving one
+    position on rotates each (sin, cos) pair by a fixed angle, so "the position before
+    mine" is one linear map of "my position": a previous-token head needs only a query
+    and key weight that apply it, where random position vectors must each be learnt.
+    """
+    if d_model % 2:
+        raise ValueError(f"d_model should be even, not {d_model}")
+    t = np.arange(context)[:, None]
+    freq = 10000.0 ** (-np.arange(0, d_model, 2) / d_model)            # (d_model / 2,)
+    out = np.zeros((context, d_model))
+    out[:, 0::2], out[:, 1::2] = np.sin(t * freq), np.cos(t * freq)
+    return (out * rms * np.sqrt(2.0)).astype(np.float32)
+
+
 def common_tokens(ids: np.ndarray, min_count: int = 100) -> np.ndarray:
     """The ids that occur at least min_count times in the token stream ids, sorted.
 
@@ -203,6 +243,29 @@ def repeats_at_random_places(batch: int, length: int, pool: np.ndarray,
             first = int(rng.integers(0, length - 2 * n + 1))
             second = int(rng.integers(first + n, length - n + 1))
         row[second:second + n] = row[first:first + n]
+    return out
+
+
+def periodic_repeats(batch: int, length: int, pool: np.ndarray, rng: np.random.Generator,
+                     min_distance: int = 4, max_distance: int = 32) -> np.ndarray:
+    """(batch, length) random tokens from pool that repeat with a random period d in each row.
+
+    Per row, d is drawn uniformly from min_distance .. max_distance and a start s from
+    0 .. length - 2d; tokens s .. s+d-1 are random and every later token copies the one d
+    positions before it (row[t] = row[t - d] for t >= s + d). So from s + d on, each next
+    token can be read off the earlier occurrence of the current one, and no single
+    distance is worth learning.
+    """
+    if not 1 <= min_distance <= max_distance or 2 * max_distance > length:
+        raise ValueError(f"distances {min_distance} .. {max_distance} do not fit rows of "
+                         f"{length}")
+    pool = np.asarray(pool)
+    out = pool[rng.integers(0, len(pool), size=(batch, length))]
+    for row in out:
+        d = int(rng.integers(min_distance, max_distance + 1))
+        s = int(rng.integers(0, length - 2 * d + 1))
+        for t in range(s + d, length):
+            row[t] = row[t - d]
     return out
 
 
@@ -250,15 +313,49 @@ class Run:
         return AttnOnlyGPT(self.config, params={k: v.copy() for k, v in params.items()})
 
 
-def train(recipe: Recipe = RECIPE, progress: bool = True) -> Run:
-    """Train the model from scratch (minutes): see the module docstring."""
+def initial_model(recipe: Recipe, config: GPTConfig) -> AttnOnlyGPT:
+    """The model before training: GPT-2's initialisation, with the recipe's query and key
+    scale and, if asked, sinusoidal position embeddings."""
+    model = AttnOnlyGPT(config, seed=recipe.seed)
+    if recipe.qk_init != 0.02:      # GPT-2's 0.02 makes every pattern nearly uniform at first
+        D = config.d_model
+        for i in range(config.n_layers):
+            model.params[f"blocks.{i}.attn.W_qkv"][:, :2 * D] *= recipe.qk_init / 0.02
+    if recipe.sinusoidal:
+        model.params["pos_emb"][...] = sinusoidal_positions(config.context, config.d_model)
+    return model
+
+
+def _lr_at(step: int, recipe: Recipe, tr: textgpt.Recipe) -> float:
+    if recipe.decay:
+        return textgpt.lr_at(step, recipe.steps, tr)
+    return recipe.peak_lr * min(1.0, (step + 1) / recipe.warmup)
+
+
+def _repeat_rows(recipe: Recipe, pool: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    if recipe.rep_periodic:
+        return periodic_repeats(recipe.rep_rows, recipe.rep_length, pool, rng,
+                                recipe.rep_min_segment, recipe.rep_max_distance)
+    return repeats_at_random_places(recipe.rep_rows, recipe.rep_length, pool, rng,
+                                    recipe.rep_min_segment, recipe.rep_uniform_distance)
+
+
+def train(recipe: Recipe = RECIPE, progress: bool = True,
+          on_eval: Callable[[int, AttnOnlyGPT], None] | None = None,
+          save_every: int = 0, save_to: str | Path | None = None) -> Run:
+    """Train the model from scratch (minutes): see the module docstring.
+
+    on_eval(step, model) is called at every evaluation. With a constant learning rate
+    (recipe.decay False), save_every > 0 writes the run so far to
+    ``{save_to}.step{N}.npz`` every save_every steps: the run Recipe(steps=N) would make.
+    """
     from autograder.gpt.threads import set_blas_threads
 
     set_blas_threads(1)
     source = textgpt.load_checkpoint()
     ids = source.train_ids
     config = recipe.config(source.config.vocab_size)
-    model = AttnOnlyGPT(config, seed=recipe.seed)
+    model = initial_model(recipe, config)
     opt = AdamW(model.params, lr=recipe.peak_lr, weight_decay=recipe.weight_decay,
                 betas=(0.9, 0.99))
     rng = np.random.default_rng(recipe.seed + 1)
@@ -283,9 +380,18 @@ def train(recipe: Recipe = RECIPE, progress: bool = True) -> Run:
             eval_steps.append(step)
             first.append(f)
             second.append(s)
+            if on_eval is not None:
+                on_eval(step, model)
             if progress and step % 100 == 0:
                 print(f"step {step}: train loss {curve[-1] if curve else float('nan'):.3f}, "
                       f"repeated tokens {f:.2f} -> {s:.2f} ({seconds:.0f} s)", flush=True)
+        if save_every and save_to is not None and step and step % save_every == 0:
+            if recipe.decay:
+                raise ValueError("save_every needs a constant learning rate (decay=False)")
+            save(f"{save_to}.step{step}.npz",
+                 Run(config, model.params, dict(snapshots), np.asarray(eval_steps),
+                     np.asarray(first), np.asarray(second), rep, np.asarray(curve), seconds,
+                     source.merges))
         if step == recipe.steps:
             break
         x, y = textgpt.random_windows(ids, recipe.batch_size, recipe.context, rng)
@@ -294,12 +400,11 @@ def train(recipe: Recipe = RECIPE, progress: bool = True) -> Run:
             seq = repeats_at_random_places(n_rep, recipe.context + 1, pool, rng)
             x[:n_rep], y[:n_rep] = seq[:, :-1], seq[:, 1:]
         start = time.perf_counter()
-        opt.lr = textgpt.lr_at(step, recipe.steps, tr)
+        opt.lr = _lr_at(step, recipe, tr)
         curve.append(model.loss(x, y))
         grads = model.backward()
         if recipe.rep_rows:        # a weighted mean of the two batches' losses
-            seq = repeats_at_random_places(recipe.rep_rows, recipe.rep_length, pool, rng,
-                                           recipe.rep_min_segment, recipe.rep_uniform_distance)
+            seq = _repeat_rows(recipe, pool, rng)
             model.loss(seq[:, :-1], seq[:, 1:])
             w = recipe.rep_weight_early if step < recipe.early_steps else recipe.rep_weight
             for name, g in model.backward().items():
@@ -354,10 +459,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=RECIPE.steps)
     parser.add_argument("--out", default=str(PATH))
+    parser.add_argument("--save-every", type=int, default=0,
+                        help="also write the run so far to OUT.stepN.npz every N steps")
     args = parser.parse_args(argv)
     snaps = tuple(s for s in RECIPE.snapshots if s < args.steps) + (args.steps,)
-    recipe = Recipe(steps=args.steps, snapshots=snaps)
-    run = train(recipe)
+    recipe = replace(RECIPE, steps=args.steps, snapshots=snaps)
+    run = train(recipe, save_every=args.save_every, save_to=args.out)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     save(args.out, run)
     print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.2f} MB): {args.steps} "
