@@ -187,3 +187,21 @@ def test_blas_threads_can_be_set_and_restored():
                                rtol=1e-4, atol=1e-4)
     set_blas_threads(before)
     assert blas_threads() == before
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_row_means_and_column_sums_are_numpys_mean_and_sum(dtype):
+    """The matrix-vector forms used by LayerNorm and the linear layers' backward."""
+    rng = np.random.default_rng(5)
+    x = (rng.normal(3.0, 2.0, (4, 6, 40))).astype(dtype)   # an offset mean, like activations
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    means = layers.row_means(x)
+    assert means.shape == (4, 6, 1) and means.dtype == x.dtype
+    np.testing.assert_allclose(means, x.astype(np.float64).mean(axis=-1, keepdims=True),
+                               rtol=tol)
+    a = x.reshape(24, 40)
+    sums = layers.column_sums(a)
+    assert sums.shape == (40,) and sums.dtype == x.dtype
+    np.testing.assert_allclose(sums, a.astype(np.float64).sum(axis=0), rtol=tol)
+    with pytest.raises(ValueError, match="read-only"):   # the cached vectors stay as made
+        layers._constant(40, 1.0 / 40, x.dtype)[0] = 0.0  # noqa: SLF001
