@@ -38,9 +38,11 @@ products on one OpenBLAS thread) with OpenBLAS at N threads for anything else.
 element-wise work then runs on one core), to compare with.
 
 The machine may be shared, so the two implementations run in alternating short
-rounds and the best round of each is compared (the least disturbed by other
-work); the per-round ratios are printed too. Run it at normal priority or
-above (nice -n -5) when other jobs run at nice 10. Nothing here is a test; it
+rounds; the script prints the ratio of the best round of each (the least
+disturbed by other work), the median of the per-round ratios and their range,
+and the ratio of CPU time per step (PyTorch / NumPy, median round), which other
+programs disturb less than wall time. Run it at normal priority or above
+(nice -n -5) when other jobs run at nice 10. Nothing here is a test; it
 prints figures. docs/performance.md records them.
 """
 
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import threading
 import time
 
@@ -83,19 +86,21 @@ def matmul_flops(c: GPTConfig, batch: int) -> float:
     return 3.0 * forward
 
 
-def gemm_peak(n: int = 2048, repeats: int = 5) -> float:
-    """FLOP/s of the best of `repeats` float32 (n x n) @ (n x n) products."""
+def gemm_peak(n: int = 2048, repeats: int = 5) -> tuple[float, float]:
+    """FLOP/s of the best of `repeats` float32 (n x n) @ (n x n) products: per second of
+    wall time, and per second of CPU time (all threads)."""
     a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
     b = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
     a @ b
     best = min(_timed(lambda: a @ b) for _ in range(repeats))
-    return 2.0 * n ** 3 / best
+    best_cpu = min(_timed(lambda: a @ b, time.process_time) for _ in range(repeats))
+    return 2.0 * n ** 3 / best, 2.0 * n ** 3 / best_cpu
 
 
-def _timed(fn) -> float:
-    start = time.perf_counter()
+def _timed(fn, clock=time.perf_counter) -> float:
+    start = clock()
     fn()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 class MatmulTimer:
@@ -120,15 +125,16 @@ def random_batch(rng, c: GPTConfig, batch: int):
             np.ones((batch, c.context), dtype=c.dtype))
 
 
-def numpy_round(model: GPT, opt: AdamW, batches, timer: MatmulTimer) -> tuple[float, float]:
-    """(seconds per step, matmul seconds per step) over the given batches."""
+def numpy_round(model: GPT, opt: AdamW, batches,
+                timer: MatmulTimer) -> tuple[float, float, float]:
+    """(seconds per step, matmul seconds per step, CPU seconds per step) over the batches."""
     timer.seconds = 0.0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for inputs, targets, mask in batches:
         model.loss(inputs, targets, mask)
         opt.step(model.backward())
-    total = time.perf_counter() - start
-    return total / len(batches), timer.seconds / len(batches)
+    total, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return total / len(batches), timer.seconds / len(batches), cpu / len(batches)
 
 
 def torch_model(c: GPTConfig, params: dict[str, np.ndarray]):
@@ -253,11 +259,13 @@ def torch_trainer(c: GPTConfig, params: dict[str, np.ndarray], threads: int):
         loss.backward()
         opt.step()
 
-    def run(batches) -> float:
-        start = time.perf_counter()
+    def run(batches) -> tuple[float, float]:
+        """(seconds per step, CPU seconds per step)."""
+        start, cpu = time.perf_counter(), time.process_time()
         for inputs, targets, _ in batches:
             step(torch.from_numpy(inputs), torch.from_numpy(targets))
-        return (time.perf_counter() - start) / len(batches)
+        return ((time.perf_counter() - start) / len(batches),
+                (time.process_time() - cpu) / len(batches))
 
     return run
 
@@ -281,15 +289,18 @@ def measure(name: str, threads: int, steps: int, rounds: int,
     if torch_run is not None:
         torch_run(batches[:3])                                     # warm-up
 
-    np_steps, np_mm, pt_steps = [], [], []
+    np_steps, np_mm, np_cpu, pt_steps, pt_cpu = [], [], [], [], []
     for _ in range(rounds):
-        step_s, mm_s = numpy_round(model, opt, batches, timer)
+        step_s, mm_s, cpu_s = numpy_round(model, opt, batches, timer)
         np_steps.append(step_s)
         np_mm.append(mm_s)
+        np_cpu.append(cpu_s)
         if torch_run is not None:
-            pt_steps.append(torch_run(batches))
+            pt_s, pt_c = torch_run(batches)
+            pt_steps.append(pt_s)
+            pt_cpu.append(pt_c)
     layers.matmul = np.matmul
-    peak = gemm_peak()
+    peak, peak_cpu = gemm_peak()
 
     step_s = min(np_steps)
     mm_s = np_mm[np_steps.index(step_s)]
@@ -299,7 +310,8 @@ def measure(name: str, threads: int, steps: int, rounds: int,
           f"{c.dtype}; {model.n_params:,} parameters; {threads} thread(s) "
           f"(GPT.threads {model.threads}, OpenBLAS {blas_threads()}); "
           f"best of {rounds} rounds of {steps} steps")
-    print(f"NumPy    {tokens_per_step / step_s:9,.0f} tokens/s   {1000 * step_s:6.1f} ms/step")
+    print(f"NumPy    {tokens_per_step / step_s:9,.0f} tokens/s   {1000 * step_s:6.1f} ms/step"
+          f"   (CPU time {1000 * min(np_cpu):.1f} ms/step)")
     # with the batch split over threads, the matrix products' seconds are summed over the
     # threads: compare them with the threads' time, threads x the step's wall time
     busy = model.threads * step_s
@@ -311,18 +323,32 @@ def measure(name: str, threads: int, steps: int, rounds: int,
     print(f"  model: {flops / 1e9:.2f} GFLOP of matrix products per step = "
           f"{flops / step_s / 1e9:5.1f} GFLOP/s = {100 * flops / step_s / peak:4.1f}% of peak "
           f"(the matrix products alone run at {100 * flops / mm_s / peak:4.1f}% of peak)")
-    row = {"numpy": tokens_per_step / step_s, "peak": flops / step_s / peak}
+    # the same per second of CPU time: steadier on a busy machine (at 2 threads it counts
+    # both threads, so it is the work's efficiency rather than the step's speed)
+    cpu_s = min(np_cpu)
+    print(f"  per CPU second: GEMM {peak_cpu / 1e9:6.1f} GFLOP/s, model "
+          f"{flops / cpu_s / 1e9:5.1f} GFLOP/s = {100 * flops / cpu_s / peak_cpu:4.1f}% of peak")
+    row = {"numpy": tokens_per_step / step_s, "peak": flops / step_s / peak,
+           "peak_cpu": flops / cpu_s / peak_cpu}
     if torch_run is None:
         return row
     import torch
     pt_s = min(pt_steps)
     ratios = [p / n for n, p in zip(np_steps, pt_steps, strict=True)]
-    print(f"PyTorch  {tokens_per_step / pt_s:9,.0f} tokens/s   {1000 * pt_s:6.1f} ms/step  "
-          f"(torch {torch.__version__}, {torch.get_num_threads()} threads)")
-    print(f"NumPy / PyTorch throughput: {pt_s / step_s:.2f}x "
+    cpu_ratios = [p / n for n, p in zip(np_cpu, pt_cpu, strict=True)]
+    print(f"PyTorch  {tokens_per_step / pt_s:9,.0f} tokens/s   {1000 * pt_s:6.1f} ms/step"
+          f"   (CPU time {1000 * min(pt_cpu):.1f} ms/step; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads)")
+    print(f"NumPy / PyTorch throughput: {pt_s / step_s:.2f}x best rounds, "
+          f"{statistics.median(ratios):.2f}x median round "
           f"(per round: {', '.join(f'{r:.2f}' for r in ratios)})")
+    # CPU seconds are less disturbed by other programs than wall time; with 2 threads they
+    # count both threads (and any time they spin waiting), so they measure work, not speed
+    print(f"PyTorch / NumPy CPU time per step: {statistics.median(cpu_ratios):.2f}x median "
+          f"round ({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f})")
     row.update(torch=tokens_per_step / pt_s, ratio=pt_s / step_s,
-               low=min(ratios), high=max(ratios))
+               low=min(ratios), high=max(ratios), median=statistics.median(ratios),
+               cpu=statistics.median(cpu_ratios))
     return row
 
 
@@ -350,12 +376,14 @@ def main() -> None:
         for threads in args.threads:
             rows[name, threads] = measure(name, threads, args.steps, args.rounds,
                                           args.blas_only)
-    print("\nconfig     threads  NumPy tok/s  PyTorch tok/s  NumPy/PyTorch (rounds)   "
-          "model FLOP rate / GEMM peak")
+    print("\nconfig     threads  NumPy tok/s  PyTorch tok/s  NumPy/PyTorch best, median "
+          "(rounds)   CPU time ratio  model FLOP rate / GEMM peak (wall, CPU)")
     for (name, threads), r in rows.items():
-        vs = (f"{r['torch']:13,.0f}  {r['ratio']:5.2f}x ({r['low']:.2f}-{r['high']:.2f})"
+        vs = (f"{r['torch']:13,.0f}  {r['ratio']:5.2f}x, {r['median']:5.2f}x "
+              f"({r['low']:.2f}-{r['high']:.2f})  {r['cpu']:5.2f}x"
               if "torch" in r else f"{'-':>13}  {'-':>20}")
-        print(f"{name:10} {threads:7}  {r['numpy']:11,.0f}  {vs:<29}  {100 * r['peak']:4.1f}%")
+        print(f"{name:10} {threads:7}  {r['numpy']:11,.0f}  {vs:<50}  {100 * r['peak']:4.1f}%, "
+              f"{100 * r['peak_cpu']:4.1f}%")
 
 
 if __name__ == "__main__":

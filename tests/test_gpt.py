@@ -187,3 +187,37 @@ def test_blas_threads_can_be_set_and_restored():
                                rtol=1e-4, atol=1e-4)
     set_blas_threads(before)
     assert blas_threads() == before
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_row_means_and_column_sums_are_numpys_mean_and_sum(dtype):
+    """The matrix-vector forms used by LayerNorm and the linear layers' backward."""
+    rng = np.random.default_rng(5)
+    x = (rng.normal(3.0, 2.0, (4, 6, 40))).astype(dtype)   # an offset mean, like activations
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    means = layers.row_means(x)
+    assert means.shape == (4, 6, 1) and means.dtype == x.dtype
+    np.testing.assert_allclose(means, x.astype(np.float64).mean(axis=-1, keepdims=True),
+                               rtol=tol)
+    a = x.reshape(24, 40)
+    sums = layers.column_sums(a)
+    assert sums.shape == (40,) and sums.dtype == x.dtype
+    np.testing.assert_allclose(sums, a.astype(np.float64).sum(axis=0), rtol=tol)
+    with pytest.raises(ValueError, match="read-only"):   # the cached vectors stay as made
+        layers._constant(40, 1.0 / 40, x.dtype)[0] = 0.0  # noqa: SLF001
+
+
+@pytest.mark.parametrize("block", [layers.GELU_BLOCK, 3 * 7, 1])
+def test_gelu_in_blocks_is_the_tanh_formula_and_its_derivative(block, monkeypatch):
+    """GELU runs through its input in row blocks (a ragged last one too): every block done."""
+    monkeypatch.setattr(layers, "GELU_BLOCK", block)
+    rng = np.random.default_rng(6)
+    x = rng.normal(0.0, 3.0, (5, 11, 7))                 # 55 rows of 7: blocks of 3 rows
+    c = np.sqrt(2.0 / np.pi)
+    expected = 0.5 * x * (1.0 + np.tanh(c * (x + 0.044715 * x ** 3)))
+    y, cache = layers.gelu_forward(x)
+    np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-14)
+    dy = rng.normal(size=x.shape)
+    h = 1e-6
+    numeric = dy * (layers.gelu_forward(x + h)[0] - layers.gelu_forward(x - h)[0]) / (2 * h)
+    np.testing.assert_allclose(layers.gelu_backward(dy, cache), numeric, rtol=1e-6, atol=1e-8)
