@@ -73,8 +73,13 @@ DIAGNOSIS = re.compile(r"Diagnosis \((.+?)\):")
 CHECK_CALL = re.compile(r"\b(check_\w+)\s*\(\s*(\w+)?")
 
 
-class MutantTimeout(Exception):
-    """A mutant ran past its time limit."""
+class MutantTimeout(KeyboardInterrupt):
+    """A mutant ran past its time limit.
+
+    A KeyboardInterrupt, so that the check framework lets it through: it explains any
+    other exception of the learner's function as a failure and goes on to call the
+    function again for a diagnosis, which a mutant that loops forever never leaves
+    (the one-shot timer has already fired)."""
 
 
 MUTANT_MEMORY = 3 * 1024 ** 3   # bytes of address space a mutant may add

@@ -22,6 +22,10 @@ import suite_order  # noqa: E402  (tests/suite_order.py, on the path just above)
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+# Stage 07 fine-tunes the learner's own GPT when their workspace holds one; the suite's
+# notebooks always use the shipped checkpoint (autograder.rl.own_model), so runs are reproducible.
+os.environ.setdefault("AUTOGRADER_RL_MODEL", "shipped")
+
 # nbgrader needs the environment's bin/ on PATH (it runs `alembic`). Kernels keep
 # matplotlib's inline backend, as a learner's do, so figures really render.
 _bindir = str(Path(sys.executable).parent)

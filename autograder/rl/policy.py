@@ -6,6 +6,9 @@
     logp = completion_logprobs(model, tokens, 12)               # (32, 16) log pi(token | before)
     grads = weighted_nll_grads(model, tokens, weights)          # d/dparams sum w * -log pi
 
+Notebooks 06 and 08 fine-tune the learner's own GPT from 04/10 when it is saved
+(autograder.rl.own_model chooses); the shipped one stays the reward model's body.
+
 A completion's log-probability is the sum of its tokens' log-probabilities,
 each conditioned on everything before it. The policy-gradient step of
 notebook 06 is a per-token *weighted* cross-entropy: weight each completion
@@ -27,6 +30,11 @@ from ..gpt.model import GPT
 @lru_cache(maxsize=1)
 def _checkpoint() -> textgpt.Checkpoint:
     return textgpt.load_checkpoint()
+
+
+def shipped_checkpoint() -> textgpt.Checkpoint:
+    """The shipped checkpoint of 04/10 (cached: never modify it; reference_model copies it)."""
+    return _checkpoint()
 
 
 def reference_model() -> GPT:

@@ -265,10 +265,14 @@ def _value_iteration(P, R, gamma, tol):
 def _vi_cases(rng):
     P5, R5 = random_mdp(rng, 5, 3)
     P7, R7 = random_mdp(rng, 7, 2, absorbing=False)
+    P4, _ = random_mdp(rng, 4, 2, absorbing=False)
+    costs = np.array([[-1.0, -2.0], [-2.0, -3.0], [-4.0, -1.5], [-3.0, -2.5]])  # V goes down
     return [Case("the gridworld, gamma 0.9", (GRID.P, GRID.R, 0.9, 1e-10)),
             Case("a random MDP, 5 states and 3 actions, gamma 0.8", (P5, R5, 0.8, 1e-10)),
             Case("a random MDP, 7 states and 2 actions, gamma 0.5", (P7, R7, 0.5, 1e-10)),
-            Case("the gridworld, gamma 0.99", (GRID.P, GRID.R, 0.99, 1e-10))]
+            Case("the gridworld, gamma 0.99", (GRID.P, GRID.R, 0.99, 1e-10)),
+            Case("every reward negative (a cost of 1 to 4 per step), 4 states, gamma 0.9",
+                 (P4, costs, 0.9, 1e-10))]
 
 
 def _vi_mean(P, R, gamma, tol):
@@ -285,7 +289,8 @@ check_value_iteration = FunctionCheck(
                 variant=_vi_mean),
         Mistake("a single sweep",
                 "Your values are the best immediate rewards, max_a R[s, a]: one sweep from V = 0. "
-                "Repeat the backup until the values stop changing.",
+                "Repeat the backup until the values stop changing: until the largest *absolute* "
+                "change is below tol (values can go down, as when every reward is negative).",
                 "Loop until max |V_new - V| < tol.",
                 variant=lambda P, R, g, tol: R.max(axis=1)),
     ],

@@ -43,6 +43,8 @@ def _softmax_cases(rng):
                  (np.array([[0.0, 0.0], [1.0, 3.0]]),)),
             Case("large logits: [[1000, 1001, 999], [-1000, -1002, -1001]]",
                  (np.array([[1000.0, 1001.0, 999.0], [-1000.0, -1002.0, -1001.0]]),)),
+            Case("logits far apart within a row: [[0, 800, -800], [5, -5, 0]]",
+                 (np.array([[0.0, 800.0, -800.0], [5.0, -5.0, 0.0]]),)),
             Case("5 states, 3 actions", (rng.normal(0.0, 3.0, size=(5, 3)),))]
 
 
