@@ -155,7 +155,11 @@ def test_verdict_oracle_equals_the_rule_written_case_by_case():
 
 
 def test_the_figure_check_reads_bars_drawn_one_configuration_at_a_time():
-    def one_by_one(ax, names, results, ylabel):
+    def one_by_one(names, results, ylabel, ax=None):
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
         results = np.asarray(results)
         n = results.shape[1]
         half = NormalDist().inv_cdf(0.975) * results.std(axis=1, ddof=1) / math.sqrt(n)
@@ -168,8 +172,8 @@ def test_the_figure_check_reads_bars_drawn_one_configuration_at_a_time():
 
     assert writeup.check_plot_with_intervals.explain(one_by_one) is None
 
-    def no_units(ax, names, results, ylabel):
-        return one_by_one(ax, names, results, "accuracy")
+    def no_units(names, results, ylabel, ax=None):
+        return one_by_one(names, results, "accuracy", ax)
 
     assert "y axis" in writeup.check_plot_with_intervals.explain(no_units)
 

@@ -122,7 +122,9 @@ _plan_values = FunctionCheck(
                  Case("8 pilot differences (sd about 0.01), smallest effect 0.003",
                       (_pilot(rng, 8, 0.01), 0.003)),
                  Case("5 pilot differences, effect 0.01, alpha 0.01, power 0.9",
-                      (np.array([0.02, -0.01, 0.0, 0.015, 0.005]), 0.01, 0.01, 0.9))],
+                      (np.array([0.02, -0.01, 0.0, 0.015, 0.005]), 0.01, 0.01, 0.9)),
+                 Case("a pilot of 2 differences, a large effect: the plan's floor of 2",
+                      (np.array([0.001, 0.003]), 0.05))],
     mistakes=[
         Mistake("population sd of the pilot",
                 "Your count uses the pilot's standard deviation divided by n (ddof=0). A pilot "

@@ -72,6 +72,8 @@ check_log_prediction = CustomCheck(
     values_then_errors(_log_values, [
         (Case("probability 1.0", ([], "2026-12-07 09:00", "q", "p", 1.0)),
          "a probability of 1 is certainty: the promise is strictly between 0 and 1"),
+        (Case("probability 0", ([], "2026-12-07 09:00", "q", "p", 0.0)),
+         "a probability of 0 is certainty too: strictly between 0 and 1"),
         (Case("probability 70 (a percentage)", ([], "2026-12-07 09:00", "q", "p", 70)),
          "probabilities lie strictly between 0 and 1"),
         (Case("a question already in the log",
@@ -193,6 +195,8 @@ check_score_log = CustomCheck(
          "no resolved prediction means nothing to score"),
         (Case("base rate 0", (_log_with([0.4], [True]), 0.0)),
          "a base rate is a probability strictly between 0 and 1"),
+        (Case("base rate 1", (_log_with([0.4], [False]), 1.0)),
+         "a base rate is a probability strictly between 0 and 1"),
     ]),
     reference=lambda log, base_rate: _refuse(
         not 0 < base_rate < 1 or all(e["outcome"] is None for e in log))
@@ -215,7 +219,11 @@ def _normal_intervals(results):
     return np.array(means), np.array(half)
 
 
-def _draw(ax, names, results, ylabel, half_width):
+def _draw(names, results, ylabel, half_width, ax=None):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
     results = np.asarray(results, dtype=float)
     means = results.mean(axis=1)
     x = np.arange(len(names))
@@ -226,8 +234,8 @@ def _draw(ax, names, results, ylabel, half_width):
     return ax
 
 
-def _plot_reference(ax, names, results, ylabel):
-    return _draw(ax, names, results, ylabel, lambda r: _normal_intervals(r)[1])
+def _plot_reference(names, results, ylabel, ax=None):
+    return _draw(names, results, ylabel, lambda r: _normal_intervals(r)[1], ax)
 
 
 FIG_ONE_SD = Mistake(
@@ -236,52 +244,76 @@ FIG_ONE_SD = Mistake(
     "varies, not how well the mean is known: the mean of n runs has standard error "
     "sd / sqrt(n), and a 95% interval is about 1.96 of those on each side.",
     "half-width = 1.96 * sd / sqrt(n), with the sample sd (ddof=1).",
-    example=lambda ax, names, results, ylabel: _draw(
-        ax, names, results, ylabel, lambda r: r.std(axis=1, ddof=1)))
+    example=lambda names, results, ylabel, ax=None: _draw(
+        names, results, ylabel, lambda r: r.std(axis=1, ddof=1), ax))
 FIG_ONE_SE = Mistake(
     "error bars of one standard error",
     "Your bars are one standard error long: that is a 68% interval, not a 95% one. Readers "
     "take error bars for 95% intervals unless told otherwise.",
     "Multiply the standard error by z = NormalDist().inv_cdf(0.975), about 1.96.",
-    example=lambda ax, names, results, ylabel: _draw(
-        ax, names, results, ylabel,
-        lambda r: r.std(axis=1, ddof=1) / np.sqrt(r.shape[1])))
+    example=lambda names, results, ylabel, ax=None: _draw(
+        names, results, ylabel, lambda r: r.std(axis=1, ddof=1) / np.sqrt(r.shape[1]), ax))
 
 
 def _bars(ax):
-    """(x, y, low, high) arrays from every error-bar container on `ax`, sorted by x."""
-    from matplotlib.container import ErrorbarContainer
+    """(x, y, low, high) arrays from every error-bar container on `ax`, sorted by x.
 
-    xs, ys, lows, highs = [], [], [], []
+    Only methods that return data are used (get_data, get_segments), and containers are
+    recognised by their class's name: at grading time `ax` is a handle on the learner's
+    Axes in their kernel (docs/checks.md, "Judge-safe checks").
+    """
+    xs: list[float] = []
+    ys: list[float] = []
+    lows: list[float] = []
+    highs: list[float] = []
     for container in ax.containers:
-        if not isinstance(container, ErrorbarContainer):
+        if type(container).__name__ != "ErrorbarContainer":
             continue
         line, _, barcols = container.lines
-        if line is None or not barcols:
+        if line is None or len(barcols) == 0:
             continue
-        x, y = (np.asarray(v, dtype=float) for v in line.get_data())
-        segments = [np.asarray(s, dtype=float) for s in barcols[-1].get_segments()]
+        x, y = (np.asarray(v, dtype=float).ravel() for v in line.get_data())
+        segments = [np.asarray(s, dtype=float) for s in barcols[len(barcols) - 1].get_segments()]
         if len(segments) != len(x) or any(s.shape != (2, 2) or s[0, 0] != s[1, 0]
                                           for s in segments):
             continue
-        xs += list(x)
-        ys += list(y)
-        lows += [min(s[:, 1]) for s in segments]
-        highs += [max(s[:, 1]) for s in segments]
+        xs += x.tolist()
+        ys += y.tolist()
+        lows += [float(min(s[:, 1])) for s in segments]
+        highs += [float(max(s[:, 1])) for s in segments]
     order = np.argsort(xs, kind="stable")
     return tuple(np.asarray(v, dtype=float)[order] for v in (xs, ys, lows, highs))
 
 
-def _verify_figure(fn, ctx: Context) -> None:
+def _close(ax) -> None:
+    """Close the learner's figure when it lives in this process (nothing to show twice)."""
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    if isinstance(ax, Axes) and isinstance(ax.figure, Figure):
+        import matplotlib.pyplot as plt
+
+        plt.close(ax.figure)
+
+
+def _verify_figure(fn, ctx: Context) -> None:
     rng = ctx.rng()
     n = 6
     centres = np.array([0.80, 0.81, 0.78])
     results = np.round(centres[:, None] + rng.normal(0, [[0.01], [0.02], [0.04]], (3, n)), 3)
-    ax = Figure(figsize=(5, 3)).add_subplot()
-    call_uncopied(ctx, fn, f"3 configurations x {n} seeds", ax, list(FIG_NAMES),
-                  results.copy(), FIG_YLABEL)
+    ax = call_uncopied(ctx, fn, f"3 configurations x {n} seeds", list(FIG_NAMES),
+                       results.copy(), FIG_YLABEL)
+    ctx.require(ax is not None and hasattr(ax, "containers"),
+                "plot_with_intervals should return the Axes it drew on",
+                [f"got {type(ax).__name__}"], hint="End with `return ax`.")
+    try:
+        _verify_axes(ax, results, ctx)
+    finally:
+        _close(ax)
+
+
+def _verify_axes(ax, results, ctx: Context) -> None:
+    n = results.shape[1]
     x, y, low, high = _bars(ax)
     ctx.require(len(x) == 3, "the figure should show one mean with an error bar per configuration",
                 [f"found {len(x)} points with vertical error bars (ax.errorbar) on the axes; "
@@ -364,12 +396,14 @@ _CLAIMS = [_claim("width 32 beats 16", "01: 40 seeds, paired", 0.0019, 0.0105),
            _claim("re-initialising changes nothing", "01: 40 seeds, paired", -0.004, 0.006)]
 _EDGES = [_claim("interval starts at 0", "eval, 497 items", 0.0, 0.032),
           _claim("interval ends at 0", "eval, 497 items", -0.02, 0.0),
-          _claim("GPT beats always-)", "eval, 497 items, paired", 0.173, 0.249)]
+          _claim("GPT beats always-)", "eval, 497 items, paired", 0.173, 0.249),
+          _claim("a point interval", "one item", 0.01, 0.01)]
 
 _claims_values = FunctionCheck(
     "claims_table", _claims_table,
     [Case("three claims: a positive, a negative and a null interval", (copy.deepcopy(_CLAIMS),)),
-     Case("intervals that touch zero, and a clear effect", (copy.deepcopy(_EDGES),))],
+     Case("intervals that touch zero, a clear effect, a point interval",
+          (copy.deepcopy(_EDGES),))],
     mistakes=[
         Mistake("an interval touching zero called an effect",
                 "An interval that starts or ends exactly at 0 does not exclude 0: a zero "
