@@ -2,8 +2,8 @@
 
 Oracles: the log operations written as dictionary comprehensions over the entries
 (not list appends and index searches), the scores as explicit sums with `math.log`
-(not `autograder.calibration`, which the learner calls), the figure's intervals from
-`statistics.stdev` and `statistics.NormalDist`, and the verdict of a claim from the
+(not `autograder.calibration`, which the learner calls), the intervals of the
+figure from `statistics.stdev` and `statistics.NormalDist`, and the verdict of a claim from the
 sign of the product of its endpoints.
 """
 
@@ -15,9 +15,9 @@ import statistics
 
 import numpy as np
 
-from ..core import Context, CustomCheck, FunctionCheck
+from ..core import CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from .errors import call_uncopied, values_then_errors
+from .errors import values_then_errors
 
 
 def _refuse(bad: object) -> bool:
@@ -207,10 +207,6 @@ check_score_log = CustomCheck(
 # Exercise 5.4: a figure that carries its evidence
 # ---------------------------------------------------------------------------
 
-FIG_NAMES = ["A: 16 units", "B: 32 units", "C: lr 1.0"]
-FIG_YLABEL = "test accuracy (fraction of 1,000 points)"
-
-
 def _normal_intervals(results):
     z = statistics.NormalDist().inv_cdf(0.975)
     rows = [[float(v) for v in row] for row in results]
@@ -219,142 +215,37 @@ def _normal_intervals(results):
     return np.array(means), np.array(half)
 
 
-def _draw(names, results, ylabel, half_width, ax=None):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots()
-    results = np.asarray(results, dtype=float)
-    means = results.mean(axis=1)
-    x = np.arange(len(names))
-    ax.errorbar(x, means, yerr=half_width(results), fmt="o", capsize=4)
-    ax.set_xticks(x, names)
-    ax.set_ylabel(ylabel)
-    ax.set_title(f"mean of {results.shape[1]} seeds, 95% interval")
-    return ax
-
-
-def _plot_reference(names, results, ylabel, ax=None):
-    return _draw(names, results, ylabel, lambda r: _normal_intervals(r)[1], ax)
-
-
-FIG_ONE_SD = Mistake(
-    "error bars of one standard deviation",
-    "Your bars are one standard deviation of a single run long. That is how much one run "
-    "varies, not how well the mean is known: the mean of n runs has standard error "
-    "sd / sqrt(n), and a 95% interval is about 1.96 of those on each side.",
-    "half-width = 1.96 * sd / sqrt(n), with the sample sd (ddof=1).",
-    example=lambda names, results, ylabel, ax=None: _draw(
-        names, results, ylabel, lambda r: r.std(axis=1, ddof=1), ax))
-FIG_ONE_SE = Mistake(
-    "error bars of one standard error",
-    "Your bars are one standard error long: that is a 68% interval, not a 95% one. Readers "
-    "take error bars for 95% intervals unless told otherwise.",
-    "Multiply the standard error by z = NormalDist().inv_cdf(0.975), about 1.96.",
-    example=lambda names, results, ylabel, ax=None: _draw(
-        names, results, ylabel, lambda r: r.std(axis=1, ddof=1) / np.sqrt(r.shape[1]), ax))
-
-
-def _bars(ax):
-    """(x, y, low, high) arrays from every error-bar container on `ax`, sorted by x.
-
-    Only methods that return data are used (get_data, get_segments), and containers are
-    recognised by their class's name: at grading time `ax` is a handle on the learner's
-    Axes in their kernel (docs/checks.md, "Judge-safe checks").
-    """
-    xs: list[float] = []
-    ys: list[float] = []
-    lows: list[float] = []
-    highs: list[float] = []
-    for container in ax.containers:
-        if type(container).__name__ != "ErrorbarContainer":
-            continue
-        line, _, barcols = container.lines
-        if line is None or len(barcols) == 0:
-            continue
-        x, y = (np.asarray(v, dtype=float).ravel() for v in line.get_data())
-        segments = [np.asarray(s, dtype=float) for s in barcols[len(barcols) - 1].get_segments()]
-        if len(segments) != len(x) or any(s.shape != (2, 2) or s[0, 0] != s[1, 0]
-                                          for s in segments):
-            continue
-        xs += x.tolist()
-        ys += y.tolist()
-        lows += [float(min(s[:, 1])) for s in segments]
-        highs += [float(max(s[:, 1])) for s in segments]
-    order = np.argsort(xs, kind="stable")
-    return tuple(np.asarray(v, dtype=float)[order] for v in (xs, ys, lows, highs))
-
-
-def _close(ax) -> None:
-    """Close the learner's figure when it lives in this process (nothing to show twice)."""
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
-    if isinstance(ax, Axes) and isinstance(ax.figure, Figure):
-        import matplotlib.pyplot as plt
-
-        plt.close(ax.figure)
-
-
-def _verify_figure(fn, ctx: Context) -> None:
-    rng = ctx.rng()
-    n = 6
-    centres = np.array([0.80, 0.81, 0.78])
-    results = np.round(centres[:, None] + rng.normal(0, [[0.01], [0.02], [0.04]], (3, n)), 3)
-    ax = call_uncopied(ctx, fn, f"3 configurations x {n} seeds", list(FIG_NAMES),
-                       results.copy(), FIG_YLABEL)
-    ctx.require(ax is not None and hasattr(ax, "containers"),
-                "plot_with_intervals should return the Axes it drew on",
-                [f"got {type(ax).__name__}"], hint="End with `return ax`.")
-    try:
-        _verify_axes(ax, results, ctx)
-    finally:
-        _close(ax)
-
-
-def _verify_axes(ax, results, ctx: Context) -> None:
-    n = results.shape[1]
-    x, y, low, high = _bars(ax)
-    ctx.require(len(x) == 3, "the figure should show one mean with an error bar per configuration",
-                [f"found {len(x)} points with vertical error bars (ax.errorbar) on the axes; "
-                 "expected 3"],
-                hint="Draw the means with ax.errorbar(x, means, yerr=half_widths, fmt='o').")
+def _interval_bars(results):
     means, half = _normal_intervals(results)
-    ctx.expect(means, y, label="the plotted means (one per configuration, left to right)",
-               rtol=1e-6, atol=1e-9)
-    got_half = (high - low) / 2
-    if not np.allclose(got_half, half, rtol=1e-4, atol=1e-9):
-        sd = results.std(axis=1, ddof=1)
-        se = sd / math.sqrt(n)
-        mistake = (FIG_ONE_SD if np.allclose(got_half, sd, rtol=1e-4) else
-                   FIG_ONE_SE if np.allclose(got_half, se, rtol=1e-4) else None)
-        ctx.fail("the error bars should be 95% intervals for the mean over seeds",
-                 [f"expected half-widths {np.round(half, 5).tolist()}",
-                  f"got half-widths      {np.round(got_half, 5).tolist()}"], mistake=mistake,
-                 hint="half-width = NormalDist().inv_cdf(0.975) * sd / sqrt(n), sd with ddof=1.")
-    ctx.expect(np.round(y - low, 9), np.round(high - y, 9),
-               label="the bars should be symmetric about the mean (mean - low vs high - mean)",
-               rtol=1e-4, atol=1e-9)
-    labels = [t.get_text() for t in ax.get_xticklabels()]
-    ticks = [float(t) for t in ax.get_xticks()]
-    named = {round(t, 6): s for t, s in zip(ticks, labels, strict=False) if s}
-    got_names = [named.get(round(float(v), 6), "") for v in x]
-    ctx.require(got_names == FIG_NAMES, "each bar should be labelled with its configuration's "
-                "name on the x axis", [f"expected {FIG_NAMES}", f"got {got_names}"],
-                hint="ax.set_xticks(x, names), with the same x as the error bars.")
-    ctx.require(ax.get_ylabel() == FIG_YLABEL, "the y axis should carry the label you were "
-                "given (what is measured, and its unit)",
-                [f"expected {FIG_YLABEL!r}", f"got {ax.get_ylabel()!r}"])
-    title = ax.get_title()
-    ctx.require(str(n) in title and "95" in title,
-                "the title should say how many seeds each mean is over and what the bars are",
-                [f"{n} seeds, 95% intervals; got the title {title!r}"],
-                hint=f"e.g. 'mean of {n} seeds, 95% interval' (read n from the results).")
+    return means, half
 
 
-check_plot_with_intervals = CustomCheck(
-    "plot_with_intervals", _verify_figure, reference=_plot_reference,
-    mistakes=[FIG_ONE_SD, FIG_ONE_SE])
+check_interval_bars = FunctionCheck(
+    "interval_bars", _interval_bars,
+    lambda rng: [Case("3 configurations x 6 seeds",
+                      (np.round(np.array([[0.80], [0.81], [0.78]])
+                                + rng.normal(0, [[0.01], [0.02], [0.04]], (3, 6)), 3),)),
+                 Case("1 configuration x 2 seeds", (np.array([[0.5, 0.7]]),)),
+                 Case("2 differences x 30 seeds",
+                      (np.round(rng.normal(0.003, 0.01, (2, 30)), 3),))],
+    mistakes=[
+        Mistake("error bars of one standard deviation",
+                "Your half-widths are one standard deviation of a single run. That is how "
+                "much one run varies, not how well the mean is known: the mean of n runs has "
+                "standard error sd / sqrt(n), and a 95% interval is about 1.96 of those on "
+                "each side.",
+                "half-width = 1.96 * sd / sqrt(n), with the sample sd (ddof=1).",
+                variant=lambda r: (r.mean(axis=1), r.std(axis=1, ddof=1))),
+        Mistake("error bars of one standard error",
+                "Your half-widths are one standard error: that is a 68% interval, not a 95% "
+                "one. Readers take error bars for 95% intervals unless told otherwise.",
+                "Multiply the standard error by z = NormalDist().inv_cdf(0.975), about 1.96.",
+                variant=lambda r: (r.mean(axis=1), r.std(axis=1, ddof=1) / np.sqrt(r.shape[1]))),
+    ],
+    rtol=1e-9, atol=1e-12,
+    hint="means over axis 1; half-widths NormalDist().inv_cdf(0.975) * sd / sqrt(n), sd with "
+         "ddof=1 over axis 1.")
+
 
 # ---------------------------------------------------------------------------
 # Exercise 5.5: claims against evidence
