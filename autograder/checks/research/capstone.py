@@ -249,7 +249,9 @@ _decide_values = FunctionCheck(
           ((-0.002, 0.003), 1, 0.005)),
      Case("(-0.002, +0.009), smallest effect 0.005", ((-0.002, 0.009), 1, 0.005)),
      Case("(0.0, +0.02), predicted up: touches zero", ((0.0, 0.02), 1, 0.005)),
-     Case("(-0.02, 0.0), predicted up: touches zero", ((-0.02, 0.0), 1, 0.001))],
+     Case("(-0.02, 0.0), predicted up: touches zero", ((-0.02, 0.0), 1, 0.001)),
+     Case("(-0.01, +0.002), predicted down, smallest effect 0.005",
+          ((-0.01, 0.002), -1, 0.005))],
     mistakes=[
         Mistake("an interval touching zero taken as excluding it",
                 "An interval that starts or ends exactly at 0 still contains 0, so it cannot "
@@ -276,6 +278,8 @@ check_decide = CustomCheck(
     values_then_errors(_decide_values, [
         (Case("direction 0", ((0.01, 0.02), 0, 0.005)), "direction is +1 or -1"),
         (Case("smallest effect -0.005", ((0.01, 0.02), 1, -0.005)),
+         "the smallest effect of interest is a size, above 0"),
+        (Case("smallest effect 0", ((0.01, 0.02), 1, 0.0)),
          "the smallest effect of interest is a size, above 0"),
         (Case("an interval with low > high", ((0.02, 0.01), 1, 0.005)),
          "(low, high) with low > high is not an interval"),
