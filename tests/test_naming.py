@@ -148,3 +148,18 @@ def test_the_registry_skips_the_shims():
     listed = stage_modules()
     assert not [m for m in listed if any(m == o or m.startswith(o + ".") for o in MOVED_MODULES)]
     assert set(MOVED_MODULES.values()) <= set(listed)
+
+
+def test_a_check_is_named_from_its_notebooks_own_stage():
+    """Stages 00 and 05 both define `check_learning_plan`; with alignment_reflections sorted
+    (and so imported) first, the progress store must still file 00/03's call under my_plan."""
+    import subprocess
+    import sys
+
+    code = ("import autograder.checks.alignment_reflections.plan, autograder.checks.orientation\n"
+            "from autograder.progress.locate import check_exercises\n"
+            f"print(check_exercises(__import__('pathlib').Path({str(ROOT)!r}) / 'curriculum' / "
+            "'00_orientation' / '03_first_learning_plan.ipynb').get('my_plan'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, cwd=ROOT)
+    assert out.stdout.strip() == "3.1", out.stdout + out.stderr
