@@ -86,3 +86,32 @@ def plot_schedule(hours_per_week: float, ax=None, title: str | None = None,
                  f"{total_weeks(hours_per_week):.0f} weeks")
     ax.grid(axis="x", alpha=0.3)
     return ax
+
+
+def _require_plan(my_plan: object) -> dict:
+    """`my_plan` with its pace and length, or a ValueError saying what to fill in first."""
+    fix = "complete it above and run its check, then run this cell again."
+    if my_plan is None or (isinstance(my_plan, dict) and not my_plan):
+        raise ValueError(f"`my_plan` is not filled in yet: {fix}")
+    if not isinstance(my_plan, dict):
+        raise ValueError(f"`my_plan` should be a dict like the example above, not a "
+                         f"{type(my_plan).__name__}: {fix}")
+    missing = [k for k in ("hours_per_week", "weeks") if my_plan.get(k) is None]
+    if missing:
+        raise ValueError(f"`my_plan` has no {' and no '.join(repr(k) for k in missing)} yet: {fix}")
+    return my_plan
+
+
+def plot_my_plan(my_plan: dict | None, ax=None):
+    """The learner's plan on a calendar: plot_schedule at my_plan's pace; returns the Axes.
+
+    my_plan: the stage-00 plan dict; this uses "hours_per_week" (a number) and "weeks"
+    (the length the learner planned, shown in the title for comparison).
+    Raises ValueError naming `my_plan` while it is None, empty or lacks those keys,
+    instead of the TypeError that indexing None gives.
+    """
+    plan = _require_plan(my_plan)
+    pace = float(plan["hours_per_week"])
+    return plot_schedule(pace, ax=ax,
+                         title=f"Your pace, {pace:g} h/week: about {total_weeks(pace):.0f} "
+                               f"weeks (you planned {plan['weeks']})")

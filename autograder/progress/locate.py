@@ -15,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..stages import checks_package
 from .catalog import CatalogError, exercises, load_cells
 
 SESSION_ENV = "JPY_SESSION_NAME"
@@ -66,15 +67,26 @@ def check_exercises(path: Path) -> dict[str, str]:
     return index
 
 
-def check_name(ident: str) -> str:
+def check_name(ident: str, package: str = "autograder.checks.") -> str:
     """The name a check reports ("my_plan") for the identifier a cell calls
-    ("check_learning_plan"), from the stage modules this kernel has imported."""
-    for modname, module in list(sys.modules.items()):
-        if modname.startswith("autograder.checks.") and module is not None:
-            name = getattr(getattr(module, ident, None), "name", None)
-            if isinstance(name, str):
-                return name
+    ("check_learning_plan"), from the stage modules this kernel has imported.
+
+    package: look in the notebook's own stage first (stages 00 and 05 both define a
+    `check_learning_plan`, under different names)."""
+    for prefix in dict.fromkeys((package, "autograder.checks.")):
+        for modname, module in list(sys.modules.items()):
+            if modname.startswith(prefix) and module is not None:
+                name = getattr(getattr(module, ident, None), "name", None)
+                if isinstance(name, str):
+                    return name
     return ident.removeprefix("check_")
+
+
+def _stage_package(path: Path) -> str:
+    try:
+        return checks_package(path.parent.name)
+    except ValueError:
+        return "autograder.checks."
 
 
 def _index(path: Path) -> dict[str, str]:
@@ -83,7 +95,9 @@ def _index(path: Path) -> dict[str, str]:
         found = exercises(load_cells(path))
     except CatalogError:
         return {}
-    return {check_name(ident): ex.number for ex in reversed(found) for ident in ex.checks}
+    package = _stage_package(path)
+    return {check_name(ident, package): ex.number for ex in reversed(found)
+            for ident in ex.checks}
 
 
 def exercise_for(name: str, notebook: Path | None) -> str | None:

@@ -12,5 +12,5 @@ Each module has one job:
 - rubrics: keep the graders' copy of each rubric in sync (see docs in that module)
 
 The reading list itself is :mod:`autograder.readings`; the checks the notebooks
-call are in :mod:`autograder.checks.reflections`.
+call are in :mod:`autograder.checks.alignment_reflections`.
 """

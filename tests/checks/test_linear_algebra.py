@@ -21,7 +21,7 @@ import pytest
 
 from autograder.checks import Case
 from autograder.checks.linear_algebra import bases, eigen, maps, svd, systems, vectors
-from autograder.checks.linear_algebra.support import (
+from autograder.checks.linear_algebra.shared import (
     EIGEN_SOLVERS,
     PRODUCT_BUILTINS,
     SOLVERS,

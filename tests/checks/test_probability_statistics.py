@@ -1,8 +1,8 @@
 """The statistical checks of stage 03 are fair and decisive, for every seed.
 
-The checks hand the learner's sampler a generator made from stats.CHECK_SEED.
+The checks hand the learner's sampler a generator made from shared.CHECK_SEED.
 These tests re-run every statistical check with many other seeds to prove the
-two claims made in autograder/checks/probability/stats.py:
+two claims made in autograder/checks/probability/shared.py:
 
 - fair: several *different* correct implementations (which consume the
   generator differently) pass for every seed tried;
@@ -23,7 +23,7 @@ from autograder.checks.probability import (
     preferences,
     random_variables,
     random_vectors,
-    stats,
+    shared,
 )
 
 SEEDS = range(12)
@@ -33,8 +33,8 @@ SEEDS = range(12)
 def reseed(monkeypatch):
     """Set the seeds the checks give the learner's sampler."""
     def apply(seed: int) -> None:
-        monkeypatch.setattr(stats, "CHECK_SEED", 1_000 + seed)
-        monkeypatch.setattr(stats, "OTHER_SEED", 50_000 + seed)
+        monkeypatch.setattr(shared, "CHECK_SEED", 1_000 + seed)
+        monkeypatch.setattr(shared, "OTHER_SEED", 50_000 + seed)
     return apply
 
 
@@ -139,20 +139,20 @@ def test_every_mistake_is_diagnosed_for_every_seed(check, reseed):
 
 def _exp_scale_excess(rng):
     x = random_variables.EXP_SCALE.example(2.0, 50_000, rng)
-    return abs(x.mean() - 0.5) / (stats.TOL_SE * 0.5 / math.sqrt(50_000))
+    return abs(x.mean() - 0.5) / (shared.TOL_SE * 0.5 / math.sqrt(50_000))
 
 
 def _cat_uniform_excess(rng):
     p = random_variables.CAT_PROBS
     x = random_variables.CAT_UNIFORM.example(p, 50_000, rng)
-    return stats.discrete_cdf_distance(x, p) / stats.dkw_epsilon(50_000)
+    return shared.discrete_cdf_distance(x, p) / shared.dkw_epsilon(50_000)
 
 
 def _mvn_excess(mistake):
     def excess(rng):
         mean, cov, n = random_vectors.MVN_MEAN, random_vectors.MVN_COV, random_vectors.MVN_N
         S = np.cov(mistake.example(mean, cov, n, rng), rowvar=False)
-        return float((np.abs(S - cov) / (stats.TOL_SE * random_vectors._cov_se(cov, n))).max())
+        return float((np.abs(S - cov) / (shared.TOL_SE * random_vectors._cov_se(cov, n))).max())
     return excess
 
 
@@ -160,9 +160,9 @@ def _means_excess(mistake, which):
     def excess(rng):
         m = mistake.example(limit_theorems.draw_exponential, 10, 20_000, rng)
         if which == "mean":
-            return abs(m.mean() - 1.0) / (stats.TOL_SE / math.sqrt(10 * 20_000))
+            return abs(m.mean() - 1.0) / (shared.TOL_SE / math.sqrt(10 * 20_000))
         sd, kurt = 1 / math.sqrt(10), 3.6
-        return abs(m.std() - sd) / (stats.TOL_SE * (sd / 2) * math.sqrt((kurt - 1) / 20_000))
+        return abs(m.std() - sd) / (shared.TOL_SE * (sd / 2) * math.sqrt((kurt - 1) / 20_000))
     return excess
 
 
@@ -171,7 +171,7 @@ def _temperature_excess(rng):
                   information.SAMPLE_N)
     x = information.SAMPLE_NO_TEMPERATURE.example(z, t, k, n, rng)
     p = information._next_token_distribution(z, t, k)
-    return stats.discrete_cdf_distance(x, p) / stats.dkw_epsilon(n)
+    return shared.discrete_cdf_distance(x, p) / shared.dkw_epsilon(n)
 
 
 def _simulate_excess(mistake):
@@ -184,7 +184,7 @@ def _simulate_excess(mistake):
                 pair = ((w == a) & (lo == b)) | ((w == b) & (lo == a))
                 rate = ((w == a) & (lo == b)).sum() / pair.sum()
                 p = 1 / (1 + math.exp(-(scores[a] - scores[b])))
-                worst = max(worst, abs(rate - p) / (stats.TOL_SE * math.sqrt(p * (1 - p)
+                worst = max(worst, abs(rate - p) / (shared.TOL_SE * math.sqrt(p * (1 - p)
                                                                            / pair.sum())))
         return worst
     return excess
@@ -211,12 +211,12 @@ def test_each_mistake_misses_by_at_least_three_tolerances(name):
 
 
 def test_dkw_epsilon_and_ks_distance():
-    assert stats.dkw_epsilon(20_000) == pytest.approx(0.0231, abs=1e-4)
-    assert stats.dkw_epsilon(50_000) == pytest.approx(0.0146, abs=1e-4)
+    assert shared.dkw_epsilon(20_000) == pytest.approx(0.0231, abs=1e-4)
+    assert shared.dkw_epsilon(50_000) == pytest.approx(0.0146, abs=1e-4)
     # The KS distance against the uniform CDF, checked by brute force.
     x = np.array([0.6, 0.7, 0.8, 0.95])
-    assert stats.ks_distance(x, lambda v: np.clip(v, 0, 1)) == pytest.approx(0.6)
-    assert stats.discrete_cdf_distance(np.array([0, 0, 1, 1]), np.array([0.5, 0.5])) == 0.0
+    assert shared.ks_distance(x, lambda v: np.clip(v, 0, 1)) == pytest.approx(0.6)
+    assert shared.discrete_cdf_distance(np.array([0, 0, 1, 1]), np.array([0.5, 0.5])) == 0.0
 
 
 def test_the_rng_discipline_restores_numpy_global_state():

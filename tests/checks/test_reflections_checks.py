@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from autograder.checks import FunctionCheck
-from autograder.checks.reflections import arguments as arg_checks
-from autograder.checks.reflections import forecasts as fc
-from autograder.checks.reflections import landscape as land
-from autograder.checks.reflections import plan as plan_checks
-from autograder.checks.reflections import reading_log as log_checks
-from autograder.checks.reflections import views
-from autograder.checks.reflections.form import (
+from autograder.checks.alignment_reflections import arguments as arg_checks
+from autograder.checks.alignment_reflections import forecasts as fc
+from autograder.checks.alignment_reflections import landscape as land
+from autograder.checks.alignment_reflections import plan as plan_checks
+from autograder.checks.alignment_reflections import reading_log as log_checks
+from autograder.checks.alignment_reflections import views
+from autograder.checks.alignment_reflections.form import (
     MultiValueCheck,
     is_placeholder,
     shared_run,
@@ -138,7 +138,7 @@ def test_equal_nested_forecasts_are_coherent():
 
 
 def test_a_tie_for_weakest_link_is_accepted():
-    from autograder.checks.reflections import impact
+    from autograder.checks.alignment_reflections import impact
 
     tied = variant(impact.REFERENCE_PLAN, {("steps", 2, "p"): 0.35})
     assert impact.check_impact_plan.explain(tied) is None

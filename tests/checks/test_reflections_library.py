@@ -10,10 +10,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from autograder.checks.reflections import arguments as arg_checks  # noqa: E402
-from autograder.checks.reflections import forecasts as fc  # noqa: E402
-from autograder.checks.reflections import impact, landscape, plan, views  # noqa: E402
-from autograder.checks.reflections import reading_log as log_checks  # noqa: E402
+from autograder.checks.alignment_reflections import arguments as arg_checks  # noqa: E402
+from autograder.checks.alignment_reflections import forecasts as fc  # noqa: E402
+from autograder.checks.alignment_reflections import impact, landscape, plan, views  # noqa: E402
+from autograder.checks.alignment_reflections import reading_log as log_checks  # noqa: E402
 from autograder.reflections import (  # noqa: E402
     arguments,
     chains,

@@ -10,7 +10,7 @@ One module per notebook, so each notebook imports only its own checks:
     layers          06_layers: forward and backward of vectorised layers
     mlp             07_training_an_mlp: an MLP trained from scratch on two spirals
 
-Helpers: `common` (checks that take several learner objects, case builders),
+Helpers: `shared` (checks that take several learner objects, case builders),
 `data` (the two-spirals dataset), `figures` (drawing helpers for the notebooks).
 Oracles are finite differences, slow loops or closed forms written differently
 from the notebooks' solutions; gradients are compared with

@@ -26,8 +26,8 @@ import numpy as np
 from ..core import Context
 from ..multi import MultiCheck
 from ..spec import Case, Mistake
-from .common import require_callables, run
 from .engines import make_backward, make_engine
+from .shared import require_callables, run
 
 H = 1e-6  # finite-difference step for the float versions of the expressions
 

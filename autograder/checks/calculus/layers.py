@@ -21,7 +21,7 @@ import numpy as np
 from ..core import Context, CustomCheck, FunctionCheck
 from ..gradcheck import expect_gradients, numerical_gradient
 from ..spec import Case, Mistake
-from .common import floats
+from .shared import floats
 
 # ---------------------------------------------------------------------------
 # Exercise 6.1: the linear layer y = x @ W + b

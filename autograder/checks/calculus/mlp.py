@@ -25,8 +25,8 @@ from ..multi import MultiCheck
 from ..randomness import global_rng_state
 from ..spec import Case, Mistake
 from . import reference_mlp as ref
-from .common import run
 from .data import make_spirals
+from .shared import run
 
 TARGET_ACCURACY = 0.97
 HELD_OUT_SEED = 12345

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from .support import attempt, case_label, explain
+from .shared import attempt, case_label, explain
 
 # ---------------------------------------------------------------------------
 # 4.1 coordinates

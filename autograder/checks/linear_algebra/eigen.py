@@ -5,7 +5,7 @@ repeated any basis of its eigenspace will do. So the checks here never compare
 a learner's vectors with one fixed answer: they test the defining property
 A v = lambda v (with |v| = 1 where the docstring asks for unit vectors), and
 compare eigenvalues, which are unique, with np.linalg.eigvals / eigvalsh.
-Test matrices are built with known eigenvalues (:mod:`.support`).
+Test matrices are built with known eigenvalues (:mod:`.shared`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from .support import (
+from .shared import (
     EIGEN_SOLVERS,
     HandWrittenCheck,
     attempt,

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..core import FunctionCheck
 from ..spec import Case, Mistake
-from .support import HandWrittenCheck
+from .shared import HandWrittenCheck
 
 # ---------------------------------------------------------------------------
 # 7.1 projection_matrix

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from .support import (
+from .shared import (
     PRODUCT_BUILTINS,
     HandWrittenCheck,
     attempt,

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from .support import attempt, case_label, explain, random_orthogonal
+from .shared import attempt, case_label, explain, random_orthogonal
 
 
 def best_rank_k(A, k) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core import Context, CustomCheck
 from ..spec import Case, Mistake
-from .support import (
+from .shared import (
     SOLVERS,
     HandWrittenCheck,
     attempt,

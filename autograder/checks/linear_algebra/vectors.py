@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import FunctionCheck
 from ..spec import Case, Mistake
-from .support import HandWrittenCheck
+from .shared import HandWrittenCheck
 
 
 def _dot(u, v) -> float:

@@ -9,7 +9,7 @@
     preferences        07: the Bradley-Terry model and a reward model fit by gradient descent
     forecasts          08: proper scoring rules, reliability, recalibration
 
-`stats` holds what the statistical checks share: the seeded-randomness
+`shared` holds what the statistical checks share: the seeded-randomness
 discipline (same seed, same output; other seed, other output; NumPy's global
 state untouched) and tolerances derived from standard errors or the DKW
 inequality, so that a correct sampler passes for every seed and a registered

@@ -2,7 +2,7 @@
 
 Oracles are loops with explicit 0 log 0 conventions, math.fsum, and a
 log-sum-exp written with Python floats; the sampler is checked statistically
-(DKW tolerance, see :mod:`.stats`) against the oracle's next-token distribution.
+(DKW tolerance, see :mod:`.shared`) against the oracle's next-token distribution.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from . import stats
+from . import shared
 
 LN2 = math.log(2.0)
 
@@ -246,6 +246,65 @@ check_softmax = FunctionCheck(
          "keepdims=True).")
 
 # ---------------------------------------------------------------------------
+# Exercise 6.6: log-softmax
+# ---------------------------------------------------------------------------
+
+
+def _log_softmax(x):
+    rows = x.reshape(-1, x.shape[-1]).tolist()
+    return np.array([[v - _lse_row(r) for v in r] for r in rows]).reshape(x.shape)
+
+
+def _stable_softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _log_softmax_cases(rng):
+    return [Case("logits [0, -800, 10] (the softmax of -800 underflows to 0)",
+                 (np.array([0.0, -800.0, 10.0]),)),
+            Case("a (3, 5) array, one row of logits per example", (rng.normal(size=(3, 5)),)),
+            Case("logits [1000, 1001, 999] (exp overflows)", (np.array([1000.0, 1001.0, 999.0]),)),
+            Case("a masked option: logits [2, -inf, 0.5] (its log-probability is -inf)",
+                 (np.array([2.0, -np.inf, 0.5]),)),
+            Case("a (2, 2, 3) array with rows on very different scales",
+                 (np.array([[[1000.0, 1001.0, 999.0], [-1000.0, -1001.0, -999.0]],
+                            [[0.5, -0.5, 2.0], [-800.0, 0.0, 750.0]]]),))]
+
+
+check_log_softmax = FunctionCheck(
+    "log_softmax", _log_softmax, _log_softmax_cases, rtol=1e-9, atol=1e-9,
+    mistakes=[
+        Mistake("the log of the softmax",
+                "You took np.log of a softmax. Where a probability is smaller than about "
+                "1e-308 the softmax rounds it to 0, and log(0) is -inf, although the true "
+                "log-probability (logit minus log-sum-exp) is an ordinary number like -810. "
+                "Models train on these log-probabilities, so -inf there breaks the loss.",
+                "Never exponentiate and take the log again: return logits - logsumexp(logits) "
+                "along the last axis, with keepdims=True.",
+                variant=lambda x: np.log(_stable_softmax(x))),
+        Mistake("exp overflows",
+                "np.exp(1000) is inf, so the log-sum-exp is inf and every log-probability "
+                "becomes -inf or NaN.",
+                "Compute the log-sum-exp with the maximum trick: m + log(sum(exp(x - m))).",
+                variant=lambda x: x - np.log(np.exp(x).sum(axis=-1, keepdims=True))),
+        Mistake("the maximum instead of the log-sum-exp",
+                "You subtracted each row's maximum and stopped. That makes the largest logit "
+                "0, but the log-probabilities must satisfy sum(exp(row)) = 1: subtract the "
+                "whole log-sum-exp, m + log(sum(exp(x - m))).",
+                "log_softmax(x) = x - logsumexp(x), not x - max(x).",
+                variant=lambda x: x - x.max(axis=-1, keepdims=True)),
+        Mistake("normalised over the wrong axis",
+                "Your columns are normalised instead of your rows. Each row holds one "
+                "example's logits, so the log-sum-exp runs along the last axis.",
+                "Use axis=-1 with keepdims=True for the maximum and the sum.",
+                variant=lambda x: x - (x.max(axis=0) + np.log(
+                    np.exp(x - x.max(axis=0)).sum(axis=0)))),
+    ],
+    hint="m = x.max(axis=-1, keepdims=True); return x - (m + np.log(np.exp(x - m).sum(axis=-1, "
+         "keepdims=True))).")
+
+# ---------------------------------------------------------------------------
 # Exercise 6.6: the next-token distribution with temperature and top-k
 # ---------------------------------------------------------------------------
 
@@ -372,7 +431,7 @@ def _sample_reference(logits, temperature, top_k, n, rng):
     return rng.choice(len(logits), size=n, p=p)
 
 
-SAMPLE_RNG_MISTAKES = stats.rng_mistakes(
+SAMPLE_RNG_MISTAKES = shared.rng_mistakes(
     unseeded=lambda z, t, k, n, rng: _sample_reference(z, t, k, n, np.random.default_rng()),
     seed_ignored=lambda z, t, k, n, rng: _sample_reference(z, t, k, n, np.random.default_rng(0)),
     global_state=lambda z, t, k, n, rng: np.random.choice(
@@ -414,16 +473,16 @@ def _verify_sample_next_tokens(fn, ctx: Context) -> None:
         if i == 0 and not deterministic:
             # Greedy decoding is deterministic, so the seed checks below would call it
             # "ignores the generator"; name the real mistake first.
-            peek = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
+            peek = shared.call_quietly(ctx, fn, make(shared.CHECK_SEED))
             greedy = isinstance(peek, np.ndarray) and peek.size == n and bool(
                 (peek == int(np.argmax(logits))).all())
             ctx.require(not greedy, "every sample is the most likely token",
                         [f"all {n} samples are token {int(np.argmax(logits))}, whose "
                          f"probability is {probs.max():.3f}"], mistake=SAMPLE_GREEDY)
-            out = stats.verify_rng_discipline(ctx, fn, make, SAMPLE_RNG_MISTAKES)
+            out = shared.verify_rng_discipline(ctx, fn, make, SAMPLE_RNG_MISTAKES)
         else:
-            out = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
-        x = stats.as_int_samples(ctx, out, n, len(logits), "sample_next_tokens")
+            out = shared.call_quietly(ctx, fn, make(shared.CHECK_SEED))
+        x = shared.as_int_samples(ctx, out, n, len(logits), "sample_next_tokens")
         freq = np.bincount(x, minlength=len(logits)) / n
         outside = (probs == 0) & (freq > 0)
         first = int(np.flatnonzero(outside)[0]) if outside.any() else 0
@@ -434,13 +493,13 @@ def _verify_sample_next_tokens(fn, ctx: Context) -> None:
         # DKW: a correct sampler's CDF over tokens is within eps (0.023 at n = 20000,
         # false-alarm probability 1e-9) of the true one for every seed. Temperature 1
         # instead of 0.5 is off by 0.21 in the default case, nine tolerances.
-        eps = stats.dkw_epsilon(n)
-        dist = stats.discrete_cdf_distance(x, probs)
+        eps = shared.dkw_epsilon(n)
+        dist = shared.discrete_cdf_distance(x, probs)
         if dist <= eps:
             ctx.passed += 1
             continue
         mistake = None
-        if t != 1.0 and stats.discrete_cdf_distance(
+        if t != 1.0 and shared.discrete_cdf_distance(
                 x, _next_token_distribution(logits, 1.0, k)) <= eps:
             mistake = SAMPLE_NO_TEMPERATURE
         shown = ", ".join(f"{f:.3f}" for f in freq)

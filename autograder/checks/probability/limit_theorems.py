@@ -2,7 +2,7 @@
 
 Oracles are plain loops, `math.erfc` and brute-force evaluation of the
 empirical CDF. The sample-means experiment is checked statistically with
-tolerances of 6 standard errors (see :mod:`.stats`).
+tolerances of 6 standard errors (see :mod:`.shared`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from . import stats
+from . import shared
 
 # ---------------------------------------------------------------------------
 # Exercise 3.1: running means
@@ -68,7 +68,7 @@ def _sample_means_reference(draw, n, repeats, rng):
 
 
 SM_N, SM_REPEATS = 10, 20_000
-SM_RNG_MISTAKES = stats.rng_mistakes(
+SM_RNG_MISTAKES = shared.rng_mistakes(
     unseeded=lambda d, n, r, rng: d(np.random.default_rng(), (r, n)).mean(axis=1),
     seed_ignored=lambda d, n, r, rng: d(np.random.default_rng(0), (r, n)).mean(axis=1),
     global_state=lambda d, n, r, rng: np.random.exponential(1.0, (r, n)).mean(axis=1))
@@ -103,13 +103,13 @@ def _verify_sample_means(fn, ctx: Context) -> None:
                         (draw, n, repeats, np.random.default_rng(seed)))
 
         if i == 0:
-            out = stats.verify_rng_discipline(ctx, fn, make, SM_RNG_MISTAKES)
+            out = shared.verify_rng_discipline(ctx, fn, make, SM_RNG_MISTAKES)
         else:
-            out = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
+            out = shared.call_quietly(ctx, fn, make(shared.CHECK_SEED))
         if isinstance(out, np.ndarray) and out.shape == (n,) and n != repeats:
             ctx.fail(f"sample_means should return {repeats} means, shape ({repeats},)",
                      [f"got shape {out.shape}"], mistake=SM_WRONG_AXIS)
-        m = stats.as_float_samples(ctx, out, (repeats,), "sample_means")
+        m = shared.as_float_samples(ctx, out, (repeats,), "sample_means")
         # The draws in the default case are exponential(1): mean 1 and sd 1. The mean of
         # the means has standard error 1 / sqrt(n * repeats) = 0.0022 (tolerance 0.013).
         # Their standard deviation should be 1 / sqrt(n) = 0.316; its standard error is
@@ -117,7 +117,7 @@ def _verify_sample_means(fn, ctx: Context) -> None:
         # 10 exponentials: 3.6), so the tolerance 6 * 0.0018 is 0.011. Sums sit at 10,
         # single draws spread 1.0: both hundreds of standard errors away.
         mu, sd = 1.0, 1.0 / math.sqrt(n)
-        tol_mu = stats.TOL_SE * 1.0 / math.sqrt(n * repeats)
+        tol_mu = shared.TOL_SE * 1.0 / math.sqrt(n * repeats)
         sums = n > 1 and abs(m.mean() - n * mu) <= n * tol_mu
         ctx.require(not sums, "your means average about n times the true mean",
                     [f"the average of your {repeats} values is {m.mean():.4g}; the mean of one "
@@ -126,16 +126,16 @@ def _verify_sample_means(fn, ctx: Context) -> None:
         # centre but spread sqrt(n) times too much, and their average is noisier too.
         if repeats >= 1000:
             kurt = 3.0 + 6.0 / n                               # of a mean of n exponentials
-            tol_sd = stats.TOL_SE * (sd / 2) * math.sqrt((kurt - 1) / repeats)
+            tol_sd = shared.TOL_SE * (sd / 2) * math.sqrt((kurt - 1) / repeats)
             ctx.require(abs(m.std() - sd) <= tol_sd,
                         "your means spread by the wrong amount",
-                        [f"their standard deviation is {stats.fmt_tol(m.std(), sd, tol_sd)}; "
+                        [f"their standard deviation is {shared.fmt_tol(m.std(), sd, tol_sd)}; "
                          "the mean of n draws varies 1/sqrt(n) as much as one draw"],
                         mistake=SM_SINGLE if n > 1 and abs(m.std() - 1.0) <= 0.05 else None,
                         hint="Each entry must be the mean of its own n fresh draws.")
         ctx.require(abs(m.mean() - mu) <= tol_mu, "your means do not average to the true mean",
                     [f"the average of your {repeats} means is "
-                     f"{stats.fmt_tol(m.mean(), mu, tol_mu)}"])
+                     f"{shared.fmt_tol(m.mean(), mu, tol_mu)}"])
 
 
 check_sample_means = CustomCheck(

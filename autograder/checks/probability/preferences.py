@@ -3,7 +3,7 @@
 Oracles: per-comparison loops in plain floats for the probability, the loss and
 its gradient; Newton's method (with the exact Hessian) for the maximum-likelihood
 scores, which the learner reaches by gradient descent. The simulator is checked
-statistically, pair by pair, with 6-standard-error tolerances (see :mod:`.stats`).
+statistically, pair by pair, with 6-standard-error tolerances (see :mod:`.shared`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..core import Context, CustomCheck, FunctionCheck
 from ..scalar_math import sigmoid as _sigmoid
 from ..scalar_math import softplus as _softplus
 from ..spec import Case, Mistake
-from . import stats
+from . import shared
 
 # ---------------------------------------------------------------------------
 # Exercise 7.1: the probability that a beats b
@@ -90,7 +90,7 @@ def _simulate_with(outcome):
     return simulate
 
 
-SIM_RNG_MISTAKES = stats.rng_mistakes(
+SIM_RNG_MISTAKES = shared.rng_mistakes(
     unseeded=lambda s, n, rng: _simulate_reference(s, n, np.random.default_rng()),
     seed_ignored=lambda s, n, rng: _simulate_reference(s, n, np.random.default_rng(0)),
     global_state=lambda s, n, rng: _simulate_with(
@@ -129,14 +129,14 @@ def _verify_simulate(fn, ctx: Context) -> None:
                         (scores.copy(), n, np.random.default_rng(seed)))
 
         if i == 0:
-            out = stats.verify_rng_discipline(ctx, fn, make, SIM_RNG_MISTAKES)
+            out = shared.verify_rng_discipline(ctx, fn, make, SIM_RNG_MISTAKES)
         else:
-            out = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
+            out = shared.call_quietly(ctx, fn, make(shared.CHECK_SEED))
         ctx.require(isinstance(out, tuple) and len(out) == 2,
                     "simulate_preferences should return a tuple (winners, losers)",
                     [f"got {type(out).__name__}"])
-        w = stats.as_int_samples(ctx, out[0], n, k, "simulate_preferences (winners)")
-        lo = stats.as_int_samples(ctx, out[1], n, k, "simulate_preferences (losers)")
+        w = shared.as_int_samples(ctx, out[0], n, k, "simulate_preferences (winners)")
+        lo = shared.as_int_samples(ctx, out[1], n, k, "simulate_preferences (losers)")
         same = w == lo
         ctx.require(not same.any(), "some comparisons have the same winner and loser",
                     [f"{int(same.sum())} of {n} comparisons compare an item with itself"],
@@ -148,7 +148,7 @@ def _verify_simulate(fn, ctx: Context) -> None:
         pairs = [(p, q) for p in range(k) for q in range(p + 1, k)]
         counts = np.bincount(pair_index, minlength=k * k)
         q = 1.0 / len(pairs)
-        tol_count = stats.TOL_SE * math.sqrt(n * q * (1 - q))
+        tol_count = shared.TOL_SE * math.sqrt(n * q * (1 - q))
         bad = [(p, r) for p, r in pairs if abs(counts[p * k + r] - n * q) > tol_count]
         p, r = bad[0] if bad else (0, 1)
         ctx.require(not bad, "the pairs are not chosen uniformly",
@@ -166,7 +166,7 @@ def _verify_simulate(fn, ctx: Context) -> None:
                 continue
             wins = int(((w == p) & (lo == r)).sum())
             expected = _sigmoid(scores[p] - scores[r])
-            tol = stats.TOL_SE * math.sqrt(max(expected * (1 - expected), 1e-12) / n_pair)
+            tol = shared.TOL_SE * math.sqrt(max(expected * (1 - expected), 1e-12) / n_pair)
             excess = abs(wins / n_pair - expected) / max(tol, 1e-12)
             if excess > worst[0]:
                 worst = (excess, (p, r, wins / n_pair, expected, tol))

@@ -2,7 +2,7 @@
 
 Oracles are plain loops over outcomes or `math` functions, never the
 notebook's vectorised solutions. The samplers are checked statistically with
-tolerances derived in :mod:`.stats`: a correct sampler passes for every seed,
+tolerances derived in :mod:`.shared`: a correct sampler passes for every seed,
 and each registered mistake misses by many tolerances.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from . import stats
+from . import shared
 
 # ---------------------------------------------------------------------------
 # Exercise 1.1: the sum of two dice
@@ -147,7 +147,7 @@ def _sample_exponential_reference(rate, n, rng):
     return rng.exponential(1.0 / rate, size=n)
 
 
-EXP_RNG_MISTAKES = stats.rng_mistakes(
+EXP_RNG_MISTAKES = shared.rng_mistakes(
     unseeded=lambda rate, n, rng: -np.log1p(-np.random.default_rng().uniform(size=n)) / rate,
     seed_ignored=lambda rate, n, rng: -np.log1p(-np.random.default_rng(0).uniform(size=n)) / rate,
     global_state=lambda rate, n, rng: -np.log1p(-np.random.uniform(size=n)) / rate)
@@ -175,28 +175,28 @@ def _verify_sample_exponential(fn, ctx: Context) -> None:
                         (rate, n, np.random.default_rng(seed)))
 
         if i == 0:
-            out = stats.verify_rng_discipline(ctx, fn, make, EXP_RNG_MISTAKES)
+            out = shared.verify_rng_discipline(ctx, fn, make, EXP_RNG_MISTAKES)
         else:
-            out = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
-        x = stats.as_float_samples(ctx, out, (n,), "sample_exponential")
+            out = shared.call_quietly(ctx, fn, make(shared.CHECK_SEED))
+        x = shared.as_float_samples(ctx, out, (n,), "sample_exponential")
         ctx.require(bool((x >= 0).all()), "every exponential sample should be >= 0",
                     [f"{int((x < 0).sum())} of {n} samples are negative; "
                      f"the smallest is {x.min():.4g}"], mistake=EXP_NEGATIVE)
         # The mean of n exponential samples has standard error (1/rate)/sqrt(n):
         # 0.0022 at rate 2 and n = 50000, so the tolerance is 0.013. A sampler that
         # uses the rate as a scale averages 2.0, a thousand standard errors away.
-        mean, tol = 1.0 / rate, stats.TOL_SE * (1.0 / rate) / math.sqrt(n)
-        wrong_tol = stats.TOL_SE * rate / math.sqrt(n)
+        mean, tol = 1.0 / rate, shared.TOL_SE * (1.0 / rate) / math.sqrt(n)
+        wrong_tol = shared.TOL_SE * rate / math.sqrt(n)
         scale_mixup = rate != 1.0 and abs(x.mean() - rate) <= wrong_tol
         ctx.require(abs(x.mean() - mean) <= tol, "your samples have the wrong mean",
-                    [f"mean of {n} samples: {stats.fmt_tol(x.mean(), mean, tol)}; the tolerance "
+                    [f"mean of {n} samples: {shared.fmt_tol(x.mean(), mean, tol)}; the tolerance "
                      "is 6 standard errors of the mean"],
                     mistake=EXP_SCALE if scale_mixup else None,
                     hint="An exponential with rate r has mean 1/r.")
         # DKW: a correct sampler's empirical CDF is within eps of the true CDF for any
         # seed (eps = 0.0146 at n = 50000, false-alarm probability 1e-9).
-        eps = stats.dkw_epsilon(n)
-        dist = stats.ks_distance(x, _exponential_cdf(rate))
+        eps = shared.dkw_epsilon(n)
+        dist = shared.ks_distance(x, _exponential_cdf(rate))
         ctx.require(dist <= eps, "your samples do not follow the exponential distribution",
                     [f"the largest gap between your samples' CDF and the true CDF is {dist:.4f}; "
                      f"a correct sampler stays below {eps:.4f} for any seed"],
@@ -226,7 +226,7 @@ def _searchsorted_shifted(probs, n, rng):
     return np.searchsorted(np.cumsum(probs), rng.uniform(size=n), side="right") + 1
 
 
-CAT_RNG_MISTAKES = stats.rng_mistakes(
+CAT_RNG_MISTAKES = shared.rng_mistakes(
     unseeded=lambda p, n, rng: np.random.default_rng().choice(len(p), size=n, p=p),
     seed_ignored=lambda p, n, rng: np.random.default_rng(0).choice(len(p), size=n, p=p),
     global_state=lambda p, n, rng: np.random.choice(len(p), size=n, p=p))
@@ -258,19 +258,19 @@ def _verify_sample_categorical(fn, ctx: Context) -> None:
         # A certain outcome gives the same samples for every seed, so the seed
         # discipline is proved on the first case only (always a non-degenerate one).
         if i == 0 and ctx.cases is None:
-            out = stats.verify_rng_discipline(ctx, fn, make, CAT_RNG_MISTAKES)
+            out = shared.verify_rng_discipline(ctx, fn, make, CAT_RNG_MISTAKES)
         else:
-            out = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
+            out = shared.call_quietly(ctx, fn, make(shared.CHECK_SEED))
         arr = np.asarray(out) if isinstance(out, np.ndarray) else None
         if arr is not None and arr.shape == (n,) and arr.dtype.kind in "iu":
             ctx.require(bool(arr.min() >= 0 and arr.max() < k),
                         f"every sample should be a category index between 0 and {k - 1}",
                         [f"got values from {arr.min()} to {arr.max()}"],
                         mistake=CAT_OFF_BY_ONE if arr.max() == k or arr.min() == -1 else None)
-        x = stats.as_int_samples(ctx, out, n, k, "sample_categorical")
+        x = shared.as_int_samples(ctx, out, n, k, "sample_categorical")
         freq = np.bincount(x, minlength=k) / n                        # (k,)
-        eps = stats.dkw_epsilon(n)
-        uniform = stats.discrete_cdf_distance(x, np.full(k, 1.0 / k)) <= eps
+        eps = shared.dkw_epsilon(n)
+        uniform = shared.discrete_cdf_distance(x, np.full(k, 1.0 / k)) <= eps
         impossible = (probs == 0) & (freq > 0)
         first = int(np.flatnonzero(impossible)[0]) if impossible.any() else 0
         ctx.require(not impossible.any(),
@@ -285,7 +285,7 @@ def _verify_sample_categorical(fn, ctx: Context) -> None:
                          "catches nothing.")
         # DKW on the CDF over categories: a correct sampler stays within eps (0.0146 at
         # n = 50000) for any seed; ignoring probs is off by 0.17, shifting by one by 0.10.
-        dist = stats.discrete_cdf_distance(x, probs)
+        dist = shared.discrete_cdf_distance(x, probs)
         shown = ", ".join(f"{f:.3f}" for f in freq)
         ctx.require(dist <= eps, "your samples do not follow `probs`",
                     [f"frequencies of categories 0..{k - 1}: [{shown}]",

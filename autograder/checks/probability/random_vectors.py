@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from . import stats
+from . import shared
 
 # ---------------------------------------------------------------------------
 # Exercise 2.1: mean and variance of a discrete distribution
@@ -168,7 +168,7 @@ def _mvn_with(factor):
     return sample
 
 
-MVN_RNG_MISTAKES = stats.rng_mistakes(
+MVN_RNG_MISTAKES = shared.rng_mistakes(
     unseeded=lambda m, c, n, rng: _mvn_reference(m, c, n, np.random.default_rng()),
     seed_ignored=lambda m, c, n, rng: _mvn_reference(m, c, n, np.random.default_rng(0)),
     global_state=lambda m, c, n, rng: m + np.random.standard_normal((n, len(m)))
@@ -220,14 +220,14 @@ def _verify_sample_mvn(fn, ctx: Context) -> None:
                         (mean.copy(), cov.copy(), n, np.random.default_rng(seed)))
 
         if i == 0:
-            out = stats.verify_rng_discipline(ctx, fn, make, MVN_RNG_MISTAKES)
+            out = shared.verify_rng_discipline(ctx, fn, make, MVN_RNG_MISTAKES)
         else:
-            out = stats.call_quietly(ctx, fn, make(stats.CHECK_SEED))
-        X = stats.as_float_samples(ctx, out, (n, d), "sample_mvn")
+            out = shared.call_quietly(ctx, fn, make(shared.CHECK_SEED))
+        X = shared.as_float_samples(ctx, out, (n, d), "sample_mvn")
         # Each coordinate's sample mean has standard error sqrt(cov_jj / n): 0.0082 for
         # cov_jj = 2 at n = 30000, so the tolerance (6 SE) is 0.049.
         got_mean = X.mean(axis=0)
-        tol_mean = stats.TOL_SE * np.sqrt(np.diag(cov) / n)
+        tol_mean = shared.TOL_SE * np.sqrt(np.diag(cov) / n)
         ctx.require(bool((np.abs(got_mean - mean) <= tol_mean).all()),
                     "your samples have the wrong mean",
                     [f"sample mean {np.round(got_mean, 3).tolist()}, expected "
@@ -237,7 +237,7 @@ def _verify_sample_mvn(fn, ctx: Context) -> None:
         # 0.0163 here, so the tolerance is 0.098. The wrong square roots give covariances
         # that differ from the truth by 0.7 or more in some entry: seven tolerances away.
         S = np.cov(X, rowvar=False).reshape(d, d)
-        tol = stats.TOL_SE * _cov_se(cov, n)
+        tol = shared.TOL_SE * _cov_se(cov, n)
         if bool((np.abs(S - cov) <= tol).all()):
             ctx.passed += 1
             continue
@@ -245,7 +245,7 @@ def _verify_sample_mvn(fn, ctx: Context) -> None:
         suspects = [(MVN_UNTRANSPOSED, L.T @ L), (MVN_COVARIANCE_AS_FACTOR, cov @ cov),
                     (MVN_ELEMENTWISE_SQRT, np.diag(np.diag(cov)))]
         found = next((m for m, c in suspects
-                      if bool((np.abs(S - c) <= stats.TOL_SE * _cov_se(c, n)).all())), None)
+                      if bool((np.abs(S - c) <= shared.TOL_SE * _cov_se(c, n)).all())), None)
         ctx.fail("your samples have the wrong covariance",
                  [f"sample covariance {np.round(S, 3).tolist()}",
                   f"expected           {np.round(cov, 3).tolist()}",

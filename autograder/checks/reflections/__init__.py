@@ -1,7 +1,9 @@
-"""Checks for stage 05 (alignment reading reflections), one module per notebook.
+"""Old name of :mod:`autograder.checks.alignment_reflections`: re-export shims, nothing else.
 
-The checks look at the *form* of written work (filled in, long enough, fields
-present, probabilities valid, not copied); a person grades the substance
-against the rubric. Notebooks import from the submodules, e.g.
-``from autograder.checks.reflections.reading_log import check_reading_log``.
+Stage folders map to check packages by one rule (``NN_name`` -> ``autograder.checks.<name>``),
+so stage 05's checks moved to ``alignment_reflections``. Notebooks saved, and gradebooks
+made, before the move import ``autograder.checks.reflections.<module>``; each module here
+re-exports its namesake so they keep working. Do not import from here in new code.
+``autograder.checks.registry.MOVED_MODULES`` lists this package (so no check is counted
+twice); tests/test_naming.py proves each shim re-exports every public name.
 """
