@@ -147,6 +147,9 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "01_experiments_you_can_trust": "research.experiments",
         "02_toy_models_of_superposition": "research.superposition",
         "03_an_eval": "research.evals",
+        "04_grokking": "research.grokking",
+        "05_writing_it_up": "research.writeup",
+        "06_a_question_of_your_own": "research.capstone",
     },
 }
 

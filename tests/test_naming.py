@@ -28,10 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHECKS = ROOT / "autograder" / "checks"
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb"))
 VAGUE_NAMES = {"common", "support", "stats", "utils", "util", "helpers", "misc"}
-# The single known exception: stage 08's helpers, which two branches of this session
-# import while adding stage-08 modules. The integrator renames it to shared.py after
-# merging them; then delete this line.
-KNOWN_EXCEPTIONS = {"research/common.py"}
+KNOWN_EXCEPTIONS: set[str] = set()  # none: every stage's helpers are in shared.py
 
 
 def _moved_path(relative: Path) -> bool:

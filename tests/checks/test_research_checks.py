@@ -14,7 +14,7 @@ import itertools
 import numpy as np
 import pytest
 
-from autograder.checks.research import common, experiments
+from autograder.checks.research import experiments, shared
 from autograder.research.bootstrap import (
     exact_bootstrap_difference,
     exact_bootstrap_mean,
@@ -106,8 +106,8 @@ def _difference_by_differences(a, b, paired, n_resamples, rng, confidence=0.95):
 
 @pytest.fixture(params=range(10))
 def reseed(request, monkeypatch):
-    monkeypatch.setattr(common, "CHECK_SEED", 1000 + request.param)
-    monkeypatch.setattr(common, "OTHER_SEED", 2000 + request.param)
+    monkeypatch.setattr(shared, "CHECK_SEED", 1000 + request.param)
+    monkeypatch.setattr(shared, "OTHER_SEED", 2000 + request.param)
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks.research import common, superposition
+from autograder.checks.research import shared, superposition
 from autograder.research.superposition import Adam, init_weights
 
 
@@ -76,8 +76,8 @@ def test_dimensionality_of_known_shapes():
 
 @pytest.fixture(params=range(6))
 def reseed(request, monkeypatch):
-    monkeypatch.setattr(common, "CHECK_SEED", 3000 + request.param)
-    monkeypatch.setattr(common, "OTHER_SEED", 4000 + request.param)
+    monkeypatch.setattr(shared, "CHECK_SEED", 3000 + request.param)
+    monkeypatch.setattr(shared, "OTHER_SEED", 4000 + request.param)
 
 
 def _features_at_once(n_instances, batch, n_features, feature_probability, rng):

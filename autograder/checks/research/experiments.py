@@ -6,7 +6,7 @@ convolution, with no resampling noise), an interpolating quantile written as a
 loop over the sorted values, and Holm's procedure in its adjusted-p-value form
 (a running maximum), a different formulation from the step-down loop learners
 write. Monte Carlo answers are judged with tolerances of 6 standard errors or
-the DKW inequality (see :mod:`.common`).
+the DKW inequality (see :mod:`.shared`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 from ...research.bootstrap import exact_bootstrap_difference, exact_bootstrap_mean, exact_quantiles
 from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from . import common
+from . import shared
 
 STEP = 0.001   # results in these checks are accuracies out of 1000 test points
 
@@ -83,7 +83,7 @@ def _bootstrap_means_reference(results, n_resamples, rng):
     return np.array([results[rng.integers(0, n, n)].mean() for _ in range(n_resamples)])
 
 
-BOOT_RNG_MISTAKES = common.rng_mistakes(
+BOOT_RNG_MISTAKES = shared.rng_mistakes(
     unseeded=lambda r, b, rng: r[np.random.default_rng().integers(0, len(r), (b, len(r)))]
     .mean(1),
     seed_ignored=lambda r, b, rng: r[np.random.default_rng(0).integers(0, len(r), (b, len(r)))]
@@ -125,10 +125,10 @@ def _verify_bootstrap_means(fn, ctx: Context) -> None:
                         (values, b, np.random.default_rng(seed)))
 
         if i == 0:
-            out = common.verify_rng_discipline(ctx, fn, make, BOOT_RNG_MISTAKES)
+            out = shared.verify_rng_discipline(ctx, fn, make, BOOT_RNG_MISTAKES)
         else:
-            out = common.call_quietly(ctx, fn, make(common.CHECK_SEED))
-        m = common.as_float_array(ctx, out, (b,), "bootstrap_means")
+            out = shared.call_quietly(ctx, fn, make(shared.CHECK_SEED))
+        m = shared.as_float_array(ctx, out, (b,), "bootstrap_means")
         n = len(values)
         ctx.require(not np.allclose(m, m[0], rtol=0, atol=1e-12) or np.ptp(values) == 0,
                     "all your resample means are the same number",
@@ -141,7 +141,7 @@ def _verify_bootstrap_means(fn, ctx: Context) -> None:
                      f"your first value times n is {m[0] * n:.7g}"], mistake=BOOT_SIZE)
         support, probs = exact_bootstrap_mean(values, STEP)
         # DKW: a correct sampler's empirical CDF is within eps of the exact one, always.
-        eps = math.sqrt(math.log(2.0 / common.FALSE_ALARM) / (2.0 * b))
+        eps = math.sqrt(math.log(2.0 / shared.FALSE_ALARM) / (2.0 * b))
         got_cdf = np.searchsorted(np.sort(m), support + 1e-12, side="right") / b
         gap = float(np.max(np.abs(got_cdf - np.cumsum(probs))))
         exact_sd = float(values.std() / math.sqrt(n))
@@ -234,7 +234,7 @@ def _diff_example(force_paired=None, sign=1.0):
     return submit
 
 
-DIFF_RNG_MISTAKES = common.rng_mistakes(
+DIFF_RNG_MISTAKES = shared.rng_mistakes(
     unseeded=lambda a, b, p, n, rng, c=0.95: _difference_reference(
         a, b, p, n, np.random.default_rng(), c),
     seed_ignored=lambda a, b, p, n, rng, c=0.95: _difference_reference(
@@ -286,14 +286,14 @@ def _verify_difference_ci(fn, ctx: Context) -> None:
         return Case(f"7 seeds, paired=True, n_resamples=5, rng=np.random.default_rng({seed})",
                     (disc_a, disc_b, True, 5, np.random.default_rng(seed)))
 
-    common.verify_rng_discipline(ctx, fn, make_small, DIFF_RNG_MISTAKES)
+    shared.verify_rng_discipline(ctx, fn, make_small, DIFF_RNG_MISTAKES)
     for case in cases:
         a, b, paired, n_res, *rest = case.args
         confidence = rest[0] if rest else 0.95
-        run = Case(f"{case.label}, rng=np.random.default_rng({common.CHECK_SEED})",
-                   (a, b, paired, n_res, np.random.default_rng(common.CHECK_SEED), *rest))
-        out = common.call_quietly(ctx, fn, run)
-        low, high = common.as_interval(ctx, out, "difference_ci")
+        run = Case(f"{case.label}, rng=np.random.default_rng({shared.CHECK_SEED})",
+                   (a, b, paired, n_res, np.random.default_rng(shared.CHECK_SEED), *rest))
+        out = shared.call_quietly(ctx, fn, run)
+        low, high = shared.as_interval(ctx, out, "difference_ci")
         support, probs = exact_bootstrap_difference(a, b, STEP, paired)
         lo_x, hi_x = exact_quantiles(support, probs, [(1 - confidence) / 2, (1 + confidence) / 2])
         sd = float(np.sqrt(np.sum(probs * (support - np.sum(probs * support)) ** 2)))

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core import Context, CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
-from . import common
+from . import shared
 
 # ---------------------------------------------------------------------------
 # Exercise 4.1: predictions recorded before the runs
@@ -66,7 +66,7 @@ def _split_example(p, train_fraction, rng):
     return pairs[order[:n]], pairs[order[n:]]
 
 
-SPLIT_RNG_MISTAKES = common.rng_mistakes(
+SPLIT_RNG_MISTAKES = shared.rng_mistakes(
     unseeded=lambda p, f, rng: _split_example(p, f, np.random.default_rng()),
     seed_ignored=lambda p, f, rng: _split_example(p, f, np.random.default_rng(0)),
     global_state=lambda p, f, rng: _split_example(p, f, np.random.default_rng(
@@ -117,7 +117,7 @@ def _verify_split_properties(ctx: Context, out, p: int, frac: float) -> None:
                 [f"{len(missing)} pairs missing, e.g. {sorted(missing)[0] if missing else None}"])
     # A random subset: the mean first operand is (p - 1) / 2 up to sampling noise.
     mean_a, sd = float(train[:, 0].mean()), math.sqrt((p * p - 1) / 12 / n_train)
-    ctx.require(abs(mean_a - (p - 1) / 2) <= common.TOL_SE * sd,
+    ctx.require(abs(mean_a - (p - 1) / 2) <= shared.TOL_SE * sd,
                 "train_pairs should be a random subset of the pairs",
                 [f"the mean of a over train_pairs is {mean_a:.2f}; a random subset has "
                  f"{(p - 1) / 2:.1f} +- {sd:.2f}"],
@@ -134,9 +134,9 @@ def _verify_split(fn, ctx: Context) -> None:
                         (*args, np.random.default_rng(seed)))
 
         if k == 0:
-            out = common.verify_rng_discipline(ctx, fn, make, SPLIT_RNG_MISTAKES)
+            out = shared.verify_rng_discipline(ctx, fn, make, SPLIT_RNG_MISTAKES)
         else:
-            out = common.call_quietly(ctx, fn, make(common.CHECK_SEED))
+            out = shared.call_quietly(ctx, fn, make(shared.CHECK_SEED))
         _verify_split_properties(ctx, out, p, frac)
 
 

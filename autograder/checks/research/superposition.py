@@ -16,7 +16,7 @@ import numpy as np
 from ..core import Context, CustomCheck, FunctionCheck
 from ..gradcheck import expect_gradients
 from ..spec import Case, Mistake
-from . import common
+from . import shared
 
 # ---------------------------------------------------------------------------
 # Exercise 2.1: sparse features
@@ -35,7 +35,7 @@ def _features_reference(n_instances, batch, n_features, feature_probability, rng
     return np.stack(out)
 
 
-FEAT_RNG_MISTAKES = common.rng_mistakes(
+FEAT_RNG_MISTAKES = shared.rng_mistakes(
     unseeded=lambda i, bt, n, p, rng: _features_reference(i, bt, n, p, np.random.default_rng()),
     seed_ignored=lambda i, bt, n, p, rng: _features_reference(i, bt, n, p,
                                                               np.random.default_rng(0)),
@@ -67,10 +67,10 @@ def _verify_features(fn, ctx: Context) -> None:
                         (*args, np.random.default_rng(seed)))
 
         if k == 0:
-            out = common.verify_rng_discipline(ctx, fn, make, FEAT_RNG_MISTAKES)
+            out = shared.verify_rng_discipline(ctx, fn, make, FEAT_RNG_MISTAKES)
         else:
-            out = common.call_quietly(ctx, fn, make(common.CHECK_SEED))
-        x = common.as_float_array(ctx, out, (i, bt, n), "sparse_features")
+            out = shared.call_quietly(ctx, fn, make(shared.CHECK_SEED))
+        x = shared.as_float_array(ctx, out, (i, bt, n), "sparse_features")
         ctx.require(bool(x.min() >= 0.0 and x.max() <= 1.0),
                     "every feature should lie in [0, 1]",
                     [f"got values from {x.min():.3g} to {x.max():.3g}"])
@@ -78,7 +78,7 @@ def _verify_features(fn, ctx: Context) -> None:
             present = x[inst] > 0
             rate, target = float(present.mean()), float(p[inst])
             se = math.sqrt(max(target * (1 - target), 1e-4) / present.size)
-            tol = common.TOL_SE * se
+            tol = shared.TOL_SE * se
             flipped = abs(rate - (1 - target)) <= tol and abs(1 - 2 * target) > 2 * tol
             ctx.require(abs(rate - target) <= tol,
                         f"instance {inst}: features are present in the wrong fraction",
@@ -87,7 +87,7 @@ def _verify_features(fn, ctx: Context) -> None:
                         mistake=FEAT_SPARSITY if flipped else None)
             values = np.sort(x[inst][present])
             if values.size >= 200:
-                eps = math.sqrt(math.log(2.0 / common.FALSE_ALARM) / (2.0 * values.size))
+                eps = math.sqrt(math.log(2.0 / shared.FALSE_ALARM) / (2.0 * values.size))
                 m = values.size
                 gap = max(float(np.max(np.arange(1, m + 1) / m - values)),
                           float(np.max(values - np.arange(m) / m)))
@@ -362,17 +362,17 @@ def _verify_train(fn, ctx: Context) -> None:
                                "[1.0, 0.05], 300 steps of batch 128, lr 0.01", TRAIN_ARGS)]
     for case in cases:
         importance, p, m, steps, batch, lr = case.args
-        out = common.call_quietly(ctx, fn, Case(
-            f"{case.label}, rng=np.random.default_rng({common.CHECK_SEED})",
-            (*case.args, np.random.default_rng(common.CHECK_SEED))))
+        out = shared.call_quietly(ctx, fn, Case(
+            f"{case.label}, rng=np.random.default_rng({shared.CHECK_SEED})",
+            (*case.args, np.random.default_rng(shared.CHECK_SEED))))
         if not (isinstance(out, tuple) and len(out) == 2):
             ctx.fail("train_toy_model should return a tuple (W, b)",
                      [f"got {type(out).__name__}"])
         W, b = out
         n = len(importance)
-        common.as_float_array(ctx, W, (len(p), m, n), "train_toy_model's W")
-        common.as_float_array(ctx, b, (len(p), n), "train_toy_model's b")
-        loss = _held_out_loss(W, b, importance, p, common.OTHER_SEED)
+        shared.as_float_array(ctx, W, (len(p), m, n), "train_toy_model's W")
+        shared.as_float_array(ctx, b, (len(p), n), "train_toy_model's b")
+        loss = _held_out_loss(W, b, importance, p, shared.OTHER_SEED)
         for i, q in enumerate(p.tolist()):
             bound = _no_superposition_loss(importance, q, m)
             if q >= 0.999:
