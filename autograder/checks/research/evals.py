@@ -14,8 +14,9 @@ import re
 
 import numpy as np
 
-from ..core import Context, CustomCheck, FunctionCheck
+from ..core import CustomCheck, FunctionCheck
 from ..spec import Case, Mistake
+from . import shared
 
 PAIRS = {"(": ")", "[": "]", "{": "}"}
 
@@ -26,21 +27,7 @@ PAIRS = {"(": ")", "[": "]", "{": "}"}
 CLAIMS = ("model_beats_majority", "held_out_below_training", "rename_flips_over_5pct")
 
 
-def _verify_predictions(value, ctx: Context) -> None:
-    ctx.require(value is not None, "you have not set `predictions` yet",
-                hint="Write your probabilities before running the eval.")
-    ctx.require(isinstance(value, dict), "`predictions` should be a dict",
-                [f"got {type(value).__name__}"])
-    ctx.require(set(map(str, value)) == set(CLAIMS),
-                "`predictions` should have exactly the three claims",
-                [f"expected keys {sorted(CLAIMS)}, got {sorted(map(str, value))}"])
-    for claim in CLAIMS:
-        p = value[claim]
-        ok = isinstance(p, (int, float)) and not isinstance(p, bool) and 0.0 < float(p) < 1.0
-        ctx.require(ok, f"the prediction for {claim!r} should be a probability strictly "
-                        "between 0 and 1", [f"got {p!r}"],
-                    hint="A forecast of exactly 0 or 1 scores infinitely badly on the log "
-                         "score if it is wrong; write 0.95 rather than 1.")
+_verify_predictions = shared.predictions_verifier(CLAIMS, "the eval")
 
 
 check_eval_predictions = CustomCheck(

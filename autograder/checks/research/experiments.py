@@ -477,21 +477,7 @@ check_holm = FunctionCheck(
 CLAIMS = ("wider_is_better", "paired_excludes_zero", "unpaired_excludes_zero")
 
 
-def _verify_predictions(value, ctx: Context) -> None:
-    ctx.require(value is not None, "you have not set `predictions` yet",
-                hint="Write your probabilities before running the experiment cell.")
-    ctx.require(isinstance(value, dict), "`predictions` should be a dict",
-                [f"got {type(value).__name__}"])
-    ctx.require(set(value) == set(CLAIMS), "`predictions` should have exactly the three claims",
-                [f"expected keys {sorted(CLAIMS)}, got {sorted(map(str, value))}"])
-    for claim in CLAIMS:
-        p = value[claim]
-        ok = isinstance(p, (int, float)) and not isinstance(p, bool) and 0.0 < float(p) < 1.0
-        ctx.require(ok, f"the prediction for {claim!r} should be a probability strictly "
-                        "between 0 and 1",
-                    [f"got {p!r}"],
-                    hint="A forecast of exactly 0 or 1 scores infinitely badly on the log "
-                         "score if it is wrong; write 0.95 rather than 1.")
+_verify_predictions = shared.predictions_verifier(CLAIMS, "the experiment cell")
 
 
 check_predictions = CustomCheck(

@@ -25,21 +25,7 @@ from . import shared
 CLAIMS = ("test_lags_train_10x", "no_decay_no_grokking", "fourier_before_test")
 
 
-def _verify_predictions(value, ctx: Context) -> None:
-    ctx.require(value is not None, "you have not set `predictions` yet",
-                hint="Write your probabilities before running the training cells.")
-    ctx.require(isinstance(value, dict), "`predictions` should be a dict",
-                [f"got {type(value).__name__}"])
-    ctx.require(set(map(str, value)) == set(CLAIMS),
-                "`predictions` should have exactly the three claims",
-                [f"expected keys {sorted(CLAIMS)}, got {sorted(map(str, value))}"])
-    for claim in CLAIMS:
-        p = value[claim]
-        ok = isinstance(p, (int, float)) and not isinstance(p, bool) and 0.0 < float(p) < 1.0
-        ctx.require(ok, f"the prediction for {claim!r} should be a probability strictly "
-                        "between 0 and 1", [f"got {p!r}"],
-                    hint="A forecast of exactly 0 or 1 scores infinitely badly on the log "
-                         "score if it is wrong; write 0.95 rather than 1.")
+_verify_predictions = shared.predictions_verifier(CLAIMS, "the training cells")
 
 
 check_grok_predictions = CustomCheck(

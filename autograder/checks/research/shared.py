@@ -12,6 +12,7 @@ TOL_SE standard errors (6: a correct answer fails with probability ~2e-9).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -49,3 +50,27 @@ def as_interval(ctx: Context, out, name: str) -> tuple[float, float]:
     ctx.require(low <= high, f"{name} should return (low, high) with low <= high",
                 [f"got ({low:.5g}, {high:.5g})"])
     return low, high
+
+
+def predictions_verifier(claims: tuple[str, ...], before: str) -> Callable[[Any, Context], None]:
+    """The verify function of a "predictions written first" exercise.
+
+    The learner's value must be a dict with exactly `claims` as keys, each a probability
+    strictly between 0 and 1; `before` ends the not-set-yet hint ("the eval").
+    """
+    def verify(value: Any, ctx: Context) -> None:
+        ctx.require(value is not None, "you have not set `predictions` yet",
+                    hint=f"Write your probabilities before running {before}.")
+        ctx.require(isinstance(value, dict), "`predictions` should be a dict",
+                    [f"got {type(value).__name__}"])
+        ctx.require(set(map(str, value)) == set(claims),
+                    f"`predictions` should have exactly the {len(claims)} claims",
+                    [f"expected keys {sorted(claims)}, got {sorted(map(str, value))}"])
+        for claim in claims:
+            p = value[claim]
+            ok = isinstance(p, (int, float)) and not isinstance(p, bool) and 0.0 < float(p) < 1.0
+            ctx.require(ok, f"the prediction for {claim!r} should be a probability strictly "
+                            "between 0 and 1", [f"got {p!r}"],
+                        hint="A forecast of exactly 0 or 1 scores infinitely badly on the log "
+                             "score if it is wrong; write 0.95 rather than 1.")
+    return verify
