@@ -297,11 +297,15 @@ def load_my_gpt(directory: str | Path | None = None, *, record: bool = True) -> 
 
 def _fallback(name: str, check) -> Callable:
     """The reference for one function: the package's GPT for the two whole-model functions
-    (fast), else the check's own reference (a correct submission with the same signature)."""
+    and a vectorised AdamW (fast: they run at every training step; the check's AdamW works
+    entry by entry and would take hours in notebook 10), else the check's own reference (a
+    correct submission with the same signature)."""
     if name == "gpt_loss_and_grads":
         return _reference_loss_and_grads
     if name == "gpt_logits":
         return _reference_logits
+    if name == "adamw_update":
+        return _reference_adamw_update
     return check.reference
 
 
@@ -319,6 +323,17 @@ def _reference_loss_and_grads(tokens, targets, mask, params, config):
     model = _reference_model(params, config)
     loss = model.loss(tokens, targets, mask)
     return loss, model.backward()
+
+
+def _reference_adamw_update(p, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+                            weight_decay=0.0):
+    """One AdamW step on whole arrays (notebook 06's adamw_update), in p's dtype."""
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat = m / (1 - beta1 ** t)
+    v_hat = v / (1 - beta2 ** t)
+    p_new = p - lr * (m_hat / (np.sqrt(v_hat) + eps) + weight_decay * p)
+    return p_new.astype(p.dtype), m.astype(p.dtype), v.astype(p.dtype)
 
 
 def _reference_logits(tokens, params, config):

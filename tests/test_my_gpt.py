@@ -75,6 +75,33 @@ def test_a_missing_file_and_a_failing_function_fall_back_and_say_why(tmp_path):
     assert json.loads((folder / "used.json").read_text())["reference"].keys() == fallbacks.keys()
 
 
+def test_every_fallback_passes_its_own_check(tmp_path):
+    """With nothing saved, every piece falls back; each fallback is a correct answer."""
+    mine = mygpt.load_my_gpt(tmp_path / "nothing", record=False)
+    assert {s.name for s in mine.fallbacks} == {s.name for s in mine.statuses}
+    for piece in mygpt.PIECES.values():
+        for name, check_path in piece.checks.items():
+            assert mygpt._check(check_path).explain(mine[name]) is None, name
+
+
+def test_the_adamw_fallback_is_vectorised_and_agrees_with_the_entry_by_entry_oracle(tmp_path):
+    """Notebook 10 calls adamw_update for every parameter at every step: the check's own
+    reference loops over entries in Python (hours for a full run), so the fallback is
+    vectorised, and it computes the same update."""
+    mine = mygpt.load_my_gpt(tmp_path / "nothing", record=False)
+    fast = mine["adamw_update"]
+    slow = mygpt._check(mygpt.PIECES["training"].checks["adamw_update"]).reference
+    assert fast is not slow
+    rng = np.random.default_rng(3)
+    p, g = rng.normal(size=(2, 64, 64)).astype(np.float32)
+    m, v = rng.normal(size=(64, 64)).astype(np.float32) * 0.1, rng.random((64, 64)).astype(
+        np.float32) * 0.01
+    for a, b in zip(fast(p, g, m, v, 7, 3e-3, 0.9, 0.99, 1e-8, 0.1),
+                    slow(p, g, m, v, 7, 3e-3, 0.9, 0.99, 1e-8, 0.1), strict=True):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-7)
+
+
 def test_a_file_that_does_not_run_is_reported_not_raised(tmp_path):
     folder = write_solution_pieces(tmp_path / "my_gpt", only=("training",))
     (folder / "training.py").write_text("import numpy as np\nraise RuntimeError('oops')\n")
