@@ -178,8 +178,8 @@ def cmd_peer_review(args: list[str]) -> int:
     return run(["autograder", "peer-review", *args])
 
 
-COMMANDS = {"lab": cmd_lab, "progress": cmd_progress, "peer-review": cmd_peer_review, "test": cmd_test, "release": cmd_release,
-            "run": cmd_run}
+COMMANDS = {"lab": cmd_lab, "progress": cmd_progress, "peer-review": cmd_peer_review,
+            "test": cmd_test, "release": cmd_release, "run": cmd_run}
 
 
 def main() -> None:
