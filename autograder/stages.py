@@ -150,6 +150,7 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "04_grokking": "research.grokking",
         "05_writing_it_up": "research.writeup",
         "06_a_question_of_your_own": "research.capstone",
+        "07_when_a_run_goes_wrong": "research.debugging",
     },
 }
 
