@@ -33,9 +33,7 @@ def worst_relative_error_vectorised(f, grad_f, x, eps=1e-6):
     steps = np.eye(x.size) * eps
     n = np.array([(f((x.ravel() + s).reshape(x.shape)) - f((x.ravel() - s).reshape(x.shape)))
                   / (2 * eps) for s in steps])
-    scale = np.abs(a) + np.abs(n)
-    err = np.divide(np.abs(a - n), scale, out=np.zeros_like(scale), where=scale > 0)
-    return float(err.max())
+    return float((np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), 1e-8)).max())
 
 
 def steps_to_overfit_while(step, max_steps, target):

@@ -111,6 +111,15 @@ def _wrong_entry(grad: Callable, i: int, factor: float) -> Callable:
     return wrong
 
 
+def _plus_at(grad: Callable, i: int, tiny: float) -> Callable:
+    def rounded(x):
+        g = np.array(grad(x), dtype=np.float64)
+        g[i] += tiny
+        return g
+    rounded.__name__ = "grad_f"
+    return rounded
+
+
 def _scaled(grad: Callable, factor: float) -> Callable:
     def scaled(x):
         return factor * np.asarray(grad(x), dtype=np.float64)
@@ -118,8 +127,11 @@ def _scaled(grad: Callable, factor: float) -> Callable:
     return scaled
 
 
+FLOOR = 1e-8   # the denominator's floor: a gradient below it is measured absolutely
+
+
 def _relative_errors(f, grad_f, x, eps, *, forward=False, absolute=False,
-                     one_sided_scale=False, keep_dtype=False) -> list[float]:
+                     one_sided_scale=False, keep_dtype=False, no_floor=False) -> list[float]:
     """The per-entry errors, by a loop in Python floats (with switches for the mistakes)."""
     base = np.array(x, dtype=None if keep_dtype else np.float64)
     analytic = [float(v) for v in np.asarray(grad_f(base.copy()), dtype=np.float64).ravel()]
@@ -133,10 +145,11 @@ def _relative_errors(f, grad_f, x, eps, *, forward=False, absolute=False,
         if absolute:
             errors.append(abs(a - numeric))
         elif one_sided_scale:
-            errors.append(abs(a - numeric) / abs(a) if a != 0 else 0.0)
+            errors.append(abs(a - numeric) / max(abs(a), FLOOR))
         else:
             scale = abs(a) + abs(numeric)
-            errors.append(abs(a - numeric) / scale if scale > 0 else 0.0)
+            errors.append(abs(a - numeric) / (scale if no_floor else max(scale, FLOOR))
+                          if scale > 0 else 0.0)
     return errors
 
 
@@ -152,8 +165,15 @@ def _gradcheck_cases(rng: np.random.Generator) -> list[Case]:
     cube, cube_grad = _cubic(k)
     big = np.array([200.0, -150.0, 120.0, 90.0])
     fb, gb = _sin_quadratic(np.ones(4), np.full(4, 3.0))
+    zero = x.copy()
+    zero[3] = 0.0            # with c[3] = d[3] = 0 below, entry 3's true gradient is 0
+    c0, d0 = c.copy(), d.copy()
+    c0[3] = d0[3] = 0.0
+    f0, grad0 = _sin_quadratic(c0, d0)
     return [
         Case("a gradient with entry 2 off by 10%, x float64", (f, _wrong_entry(grad, 2, 1.1), x)),
+        Case("a correct gradient whose entry 3 is 1e-17 (rounding) where the true one is 0",
+             (f0, _plus_at(grad0, 3, 1e-17), zero)),
         Case("a correct gradient, x float64", (f, grad, x.copy())),
         Case("a correct gradient, x float32 (the function computes in x's dtype)",
              (f, grad, x.astype(np.float32))),
@@ -196,13 +216,20 @@ check_worst_relative_error = FunctionCheck(
                 "Your result is the largest absolute difference |a - n|, not a relative one. "
                 "An absolute error of 1e-3 is fine for a gradient of 1e3 and alarming for one "
                 "of 1e-3, so the threshold you compare it with would mean nothing.",
-                "Divide each |a_i - n_i| by |a_i| + |n_i|.", variant=_variant(absolute=True)),
+                "Divide each |a_i - n_i| by max(|a_i| + |n_i|, 1e-8).",
+                variant=_variant(absolute=True)),
         Mistake("scaled by the analytic gradient only",
                 "You divided by |a_i| alone. The relative error is symmetric in the two "
                 "gradients: divide by |a_i| + |n_i| (when the analytic gradient is half the "
                 "true one, yours says 1.0 where 1/3 is expected).",
-                "Divide each |a_i - n_i| by |a_i| + |n_i|.",
+                "Divide each |a_i - n_i| by max(|a_i| + |n_i|, 1e-8).",
                 variant=_variant(one_sided_scale=True)),
+        Mistake("no floor under the denominator",
+                "Where the true gradient is 0, your analytic entry is 1e-17 (rounding) and the "
+                "numerical one 0, and you divided 1e-17 by 1e-17: an error of 1.0 on a "
+                "gradient that is right. Rounding noise must not count as a relative error.",
+                "Divide by max(|a_i| + |n_i|, 1e-8): below 1e-8 an entry is measured "
+                "absolutely.", variant=_variant(no_floor=True)),
         Mistake("the mean error, not the worst",
                 "Your result is the mean of the per-entry errors. One wrong entry among many "
                 "right ones disappears in a mean; a gradient check reports the worst entry.",
@@ -210,7 +237,7 @@ check_worst_relative_error = FunctionCheck(
     ],
     rtol=1e-5, atol=1e-7,
     hint="For each entry i: n_i = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) with x in float64, "
-         "error_i = |a_i - n_i| / (|a_i| + |n_i|); return the largest error_i as a float.")
+         "error_i = |a_i - n_i| / max(|a_i| + |n_i|, 1e-8); return the largest as a float.")
 
 # ---------------------------------------------------------------------------
 # Exercise 7.3: overfit one batch
