@@ -119,7 +119,11 @@ def test_a_step_called_too_often_fails_the_check():
 
 @pytest.fixture(scope="module")
 def run_flags():
-    return checks._run_flags()
+    return checks.measured_flags()
+
+
+def test_the_flags_the_check_uses_are_the_measured_ones(run_flags):
+    assert checks.RUN_FLAGS == run_flags
 
 
 def test_every_bug_is_planted_once_and_one_run_is_healthy():
