@@ -45,7 +45,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("07_rl_and_rlhf", "RL and RLHF", 16,
           "bandits, MDPs, policy gradients, PPO's objective, a reward model from preferences, "
           "RLHF and DPO on their own model, reward hacking measured"),
-    Stage("08_research", "Research", 16,
+    Stage("08_research", "Research", 19,
           "run experiments whose conclusions hold (seeds, bootstrap, paired comparisons, "
           "pre-registered predictions), build an eval, replicate a paper on CPU, write it up"),
 )
@@ -150,6 +150,7 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "04_grokking": "research.grokking",
         "05_writing_it_up": "research.writeup",
         "06_a_question_of_your_own": "research.capstone",
+        "07_when_a_run_goes_wrong": "research.debugging",
     },
 }
 
