@@ -142,6 +142,7 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "07_reward_hacking": "rl_and_rlhf.hacking",
         "08_dpo": "rl_and_rlhf.dpo",
         "09_reflections": "rl_and_rlhf.reflections",
+        "11_learning_from_experience": "rl_and_rlhf.td_learning",
     },
     "08_research": {
         "01_experiments_you_can_trust": "research.experiments",
