@@ -42,7 +42,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("06_interpretability", "Interpretability", 13,
           "hook your own model, replicate induction heads, attribute logits, patch "
           "activations, probe the residual stream and ablate with care"),
-    Stage("07_rl_and_rlhf", "RL and RLHF", 16,
+    Stage("07_rl_and_rlhf", "RL and RLHF", 20,
           "bandits, MDPs, policy gradients, PPO's objective, a reward model from preferences, "
           "RLHF and DPO on their own model, reward hacking measured"),
     Stage("08_research", "Research", 16,
