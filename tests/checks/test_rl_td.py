@@ -6,8 +6,8 @@
 - the interval check's registered mistakes give narrower intervals than the right answer
   where seeds disagree (the point of exercise 11.5);
 - the coin world's features mean what the notebook says, and the notebook's claims hold:
-  agents trained with the coin always at the right solve training levels and go to the
-  wall at test, and diverse training makes them go to the coin.
+  agents solve every training level, and its table of test outcomes (coin / right wall
+  rates over 10 seeds for its three training conditions) is what the solution produces.
 """
 
 from __future__ import annotations
@@ -114,20 +114,25 @@ def test_levels_put_the_coin_where_the_notebook_says():
 
 def _outcomes(update, **cfg):
     return np.array([coinworld.held_out_outcomes(
-        coinworld.train_coin_agent(update, seed=seed, **cfg), n_episodes=50, seed=100 + seed,
-        brightness=cfg.get("brightness", 0.5)) for seed in range(6)])
+        coinworld.train_coin_agent(update, seed=seed, **cfg), n_episodes=100, seed=100 + seed,
+        brightness=cfg.get("brightness", 0.5)) for seed in range(10)])
 
 
-def test_agents_trained_with_the_coin_at_the_right_solve_training_and_go_right(solution):
+def test_agents_trained_with_the_coin_at_the_right_solve_training_levels(solution):
     w = coinworld.train_coin_agent(solution.linear_q_update, seed=0)
     rng = np.random.default_rng(5)
     solved = [coinworld.run_test_episode(w, coinworld.training_level(rng))[0] == coinworld.COIN
               for _ in range(100)]
     assert np.mean(solved) == 1.0
-    outcomes = _outcomes(solution.linear_q_update)
-    assert np.mean(outcomes == coinworld.CUE) > 0.9
 
 
-def test_diverse_training_makes_agents_go_to_the_coin(solution):
-    outcomes = _outcomes(solution.linear_q_update, diverse=0.2)
-    assert np.mean(outcomes == coinworld.COIN) > 0.7      # 5 of these 6 seeds: one goes right
+@pytest.mark.parametrize(("cfg", "coin", "wall"), [
+    (dict(brightness=0.5), 0.00, 1.00),
+    (dict(brightness=1.0), 0.75, 0.10),
+    (dict(brightness=0.5, diverse=0.2), 0.90, 0.10)],
+    ids=["coin always right", "equally bright coin", "diverse training"])
+def test_the_notebooks_table_of_test_outcomes_holds(solution, cfg, coin, wall):
+    # 11's results table and rubric quote these rates (10 seeds x 100 test levels)
+    outcomes = _outcomes(solution.linear_q_update, **cfg)
+    assert round(float(np.mean(outcomes == coinworld.COIN)), 2) == coin
+    assert round(float(np.mean(outcomes == coinworld.CUE)), 2) == wall
