@@ -9,8 +9,11 @@ while the other worker finishes early and waits: the tail of the run is their su
 
 `layout` orders the collection so that the known-long tests (DURATIONS) are spread over
 the batches by longest-processing-time-first (each to the batch with the least long
-work so far) and run first in their batch; the other tests keep their collection order
-and fill the batches behind them, where stealing balances them.
+work so far) and run first in their batch; the other tests fill the batches behind them
+in their collection order, except that in each batch the modules with a test marked
+`slow` come before the rest. Stealing balances the batches from their tails, so the
+tails should be short tests: a slow test left there runs last while the other worker,
+with nothing to steal, waits.
 """
 
 from __future__ import annotations
@@ -81,12 +84,22 @@ def batch_sizes(n: int, workers: int) -> list[int]:
     return sizes
 
 
+def slow_modules_first(items: list[T], nodeid: Callable[[T], str],
+                       slow: Callable[[T], bool]) -> list[T]:
+    """`items` with the tests of every module that has a slow test first; a module's tests
+    stay together (a module-scoped fixture is set up once) and otherwise keep their order."""
+    modules = {module_of(nodeid(item)) for item in items if slow(item)}
+    return sorted(items, key=lambda item: module_of(nodeid(item)) not in modules)
+
+
 def layout(items: Sequence[T], nodeid: Callable[[T], str], workers: int,
-           table: dict[str, float] = DURATIONS) -> list[T]:
+           table: dict[str, float] = DURATIONS,
+           slow: Callable[[T], bool] | None = None) -> list[T]:
     """`items` reordered for `workers` worksteal workers (1: the known-long ones first).
 
     Every item appears once; known-long units are kept together, longest first in their
-    batch; the rest keep their relative order."""
+    batch; the rest keep their relative order, except that with `slow` (is this test
+    marked slow?) the modules with a slow test come first in each batch's share."""
     units: dict[str, list[T]] = {}
     seconds: dict[str, float] = {}
     rest: list[T] = []
@@ -109,6 +122,7 @@ def layout(items: Sequence[T], nodeid: Callable[[T], str], workers: int,
     start = 0
     for j, batch in enumerate(batches):
         take = max(0, sizes[j] - len(batch))
-        ordered += batch + rest[start:start + take]
+        share = rest[start:start + take]
+        ordered += batch + (slow_modules_first(share, nodeid, slow) if slow else share)
         start += take
     return ordered + rest[start:]
