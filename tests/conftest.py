@@ -46,14 +46,16 @@ def pytest_configure_node(node):
 
 @pytest.hookimpl(trylast=True)          # after -k/-m have deselected: the batches count
 def pytest_collection_modifyitems(config, items):
-    """Run the known-long tests first, spread over the xdist workers (tests/suite_order.py):
-    each worker starts on its share at once and the short tests, stolen between workers,
-    fill the end, instead of two long tests queued on one worker making the tail."""
+    """Run the known-long tests first, spread over the xdist workers (tests/suite_order.py),
+    then each worker's modules with a test marked slow: each worker starts on its share at
+    once and the short tests, stolen between workers, fill the end, instead of two long
+    tests queued on one worker making the tail."""
     workerinput = getattr(config, "workerinput", {})
     workers = 1
     if workerinput.get("suite_order_dist") == "worksteal":
         workers = int(workerinput["workercount"])
-    items[:] = suite_order.layout(items, lambda item: item.nodeid, workers)
+    items[:] = suite_order.layout(items, lambda item: item.nodeid, workers,
+                                  slow=lambda item: item.get_closest_marker("slow") is not None)
 
 
 # -- say what was skipped, and how to run it ------------------------------------------

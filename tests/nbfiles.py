@@ -34,9 +34,12 @@ class Executed:
     seconds: float
 
 
-def execute(path: Path, *, allow_errors: bool) -> Executed:
-    """Run a notebook top to bottom in a fresh kernel, in its own folder."""
+def execute(path: Path, *, allow_errors: bool, through: int | None = None) -> Executed:
+    """Run a notebook top to bottom in a fresh kernel, in its own folder (only its cells
+    up to index `through`, included, when it is given)."""
     nb = nbformat.read(str(path), as_version=4)
+    if through is not None:
+        nb.cells = nb.cells[:through + 1]
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                             allow_errors=allow_errors,
                             resources={"metadata": {"path": str(path.parent)}})

@@ -9,8 +9,11 @@ while the other worker finishes early and waits: the tail of the run is their su
 
 `layout` orders the collection so that the known-long tests (DURATIONS) are spread over
 the batches by longest-processing-time-first (each to the batch with the least long
-work so far) and run first in their batch; the other tests keep their collection order
-and fill the batches behind them, where stealing balances them.
+work so far) and run first in their batch; the other tests fill the batches behind them
+in their collection order, except that in each batch the modules with a test marked
+`slow` come before the rest. Stealing balances the batches from their tails, so the
+tails should be short tests: a slow test left there runs last while the other worker,
+with nothing to steal, waits.
 """
 
 from __future__ import annotations
@@ -22,32 +25,37 @@ T = TypeVar("T")
 
 #: Measured seconds of one test (a node id), or of one module's tests together (a module
 #: path: its tests share a module fixture, a server and a browser, and stay on one worker).
-#: Each was run alone, `-n 0 --durations=0`, on the 2-core machine at load 25-50 (December
-#: 2026); figures are CPU seconds (user + sys, children included), except the hub's, which
-#: mostly waits on servers: its wall time in the last CI run. Only the order matters; refresh
-#: them from the slowest durations `python3 manage.py test` prints at the end of a run.
+#: Most were run alone, `-n 0 --durations=0`, on the 2-core machine at load 10-25 (December
+#: 2026): CPU seconds (user + sys, children included). The hub, the large cohort and the
+#: adversarial batch mostly wait on servers and sandboxes: theirs are wall times of the last
+#: CI run (the cohort's scaled from 150 students to 100; 124 s of CPU measured). Only the
+#: order matters; refresh them from the slowest durations `python3 manage.py test` prints
+#: at the end of a run.
 _JUDGED = ("tests/grading/test_judge_safe.py::"
            "test_every_check_is_judged_outside_the_kernel[{}.ipynb]")
 _SOLVED = "tests/test_notebooks_execute.py::test_solution_runs_and_every_check_passes[{}]"
 DURATIONS: dict[str, float] = {
-    "tests/browser/test_hub.py": 628,
-    "tests/grading/test_cohort.py::test_a_large_cohort": 236,
+    "tests/browser/test_hub.py": 260,
+    "tests/grading/test_cohort.py::test_a_large_cohort": 175,
+    "tests/grading/test_adversarial.py": 163,
     "tests/grading/test_exchange.py": 84,
+    "tests/test_my_gpt.py::test_notebook_10_trains_the_learners_gpt_with_the_reference_disabled":
+        28,
     "tests/grading/test_cohort.py::test_a_real_stage_from_an_lms_zip_in_one_command": 54,
     "tests/grading/test_cohort.py::test_a_dask_cluster_runs_the_same_jobs": 50,
     "tests/browser/test_jupyterlab.py": 68,
-    _SOLVED.format("04_transformer/10_your_gpt_on_python"): 55,     # these three: 176 s
-    _SOLVED.format("08_research/02_toy_models_of_superposition"): 55,   # of CPU together,
-    _SOLVED.format("04_transformer/06_training"): 55,               # about a third each
-    _JUDGED.format("04_transformer/10_your_gpt_on_python"): 65,
+    _SOLVED.format("08_research/02_toy_models_of_superposition"): 55,
+    _SOLVED.format("04_transformer/06_training"): 55,
     _JUDGED.format("04_transformer/06_training"): 51,
     _JUDGED.format("08_research/02_toy_models_of_superposition"): 28,
+    _SOLVED.format("04_transformer/10_your_gpt_on_python"): 26,    # 10 training steps here
     _JUDGED.format("08_research/01_experiments_you_can_trust"): 19,
     _JUDGED.format("07_rl_and_rlhf/01_bandits"): 18,
     _JUDGED.format("04_transformer/02_embeddings_and_loss"): 17,
     _JUDGED.format("07_rl_and_rlhf/03_policy_gradients"): 16,
     _JUDGED.format("07_rl_and_rlhf/08_dpo"): 16,
     _JUDGED.format("06_interpretability/05_probing"): 13,
+    _JUDGED.format("04_transformer/10_your_gpt_on_python"): 12,    # up to its last graded cell
     _JUDGED.format("06_interpretability/06_ablation"): 11,
 }
 
@@ -81,12 +89,22 @@ def batch_sizes(n: int, workers: int) -> list[int]:
     return sizes
 
 
+def slow_modules_first(items: list[T], nodeid: Callable[[T], str],
+                       slow: Callable[[T], bool]) -> list[T]:
+    """`items` with the tests of every module that has a slow test first; a module's tests
+    stay together (a module-scoped fixture is set up once) and otherwise keep their order."""
+    modules = {module_of(nodeid(item)) for item in items if slow(item)}
+    return sorted(items, key=lambda item: module_of(nodeid(item)) not in modules)
+
+
 def layout(items: Sequence[T], nodeid: Callable[[T], str], workers: int,
-           table: dict[str, float] = DURATIONS) -> list[T]:
+           table: dict[str, float] = DURATIONS,
+           slow: Callable[[T], bool] | None = None) -> list[T]:
     """`items` reordered for `workers` worksteal workers (1: the known-long ones first).
 
     Every item appears once; known-long units are kept together, longest first in their
-    batch; the rest keep their relative order."""
+    batch; the rest keep their relative order, except that with `slow` (is this test
+    marked slow?) the modules with a slow test come first in each batch's share."""
     units: dict[str, list[T]] = {}
     seconds: dict[str, float] = {}
     rest: list[T] = []
@@ -109,6 +127,7 @@ def layout(items: Sequence[T], nodeid: Callable[[T], str], workers: int,
     start = 0
     for j, batch in enumerate(batches):
         take = max(0, sizes[j] - len(batch))
-        ordered += batch + rest[start:start + take]
+        share = rest[start:start + take]
+        ordered += batch + (slow_modules_first(share, nodeid, slow) if slow else share)
         start += take
     return ordered + rest[start:]

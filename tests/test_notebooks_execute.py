@@ -6,6 +6,7 @@ earns every point, and a learner who has written nothing earns none.
 
 from __future__ import annotations
 
+import nbformat
 import pytest
 from nbfiles import curriculum_notebooks, execute, rel, solution_notebooks, text_of
 
@@ -18,9 +19,17 @@ def _test_cells(nb):
             and not nbgrader_meta(c).get("solution")]
 
 
+#: 04/10's short run trains the learner's GPT for 80 steps, nearly all of that notebook's time
+#: (about a minute of CPU). Its kernel here trains 10: every cell still runs, and
+#: tests/test_my_gpt.py runs the 80 steps with the learner's own pieces and checks the loss
+#: the notebook promises. (The notebook reads the variable; a learner never sets it.)
+SHORT_RUN_STEPS = "10"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", solution_notebooks(), ids=rel)
-def test_solution_runs_and_every_check_passes(path):
+def test_solution_runs_and_every_check_passes(path, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_SHORT_RUN_STEPS", SHORT_RUN_STEPS)    # the kernel inherits it
     run = execute(path, allow_errors=True)
     errors = [(i, text_of(c.outputs)) for i, c in enumerate(run.nb.cells)
               if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
@@ -34,10 +43,17 @@ def test_solution_runs_and_every_check_passes(path):
                             f"{text_of(stderr)!r}")
 
 
+def _last_graded(path) -> int:
+    """The index of the notebook's last graded test cell (-1: none)."""
+    return max((i for i, _ in _test_cells(nbformat.read(str(path), as_version=4))), default=-1)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", curriculum_notebooks(), ids=rel)
 def test_every_graded_cell_fails_on_the_stub(path):
-    run = execute(path, allow_errors=True)
+    # Cells after the last graded one cannot change how a graded cell fares: they are not
+    # run (04/10 would train its GPT and sample from it for nothing).
+    run = execute(path, allow_errors=True, through=_last_graded(path))
     cells = _test_cells(run.nb)
     assert cells, "no graded test cells"
     for _, cell in cells:

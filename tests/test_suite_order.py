@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from suite_order import DURATIONS, batch_sizes, known_seconds, layout
+from suite_order import DURATIONS, batch_sizes, known_seconds, layout, slow_modules_first
 
 TABLE = {"t/hub.py": 600.0, "t/c.py::test_large": 300.0, "t/nb.py::test_run[06]": 90.0}
 
@@ -92,6 +92,31 @@ def test_the_layout_shortens_the_tail_of_a_run_collected_long_tests_first():
     total = sum(seconds.values())
     assert before >= 600 + 300                  # the two longest, one after the other
     assert after <= total / 2 + 2               # as even as the 2-second tests allow
+
+
+def test_a_module_with_a_slow_test_moves_first_whole_the_others_keep_their_order():
+    items = ["t/a.py::test_1", "t/m.py::test_fast", "t/b.py::test_1", "t/m.py::test_slow",
+             "t/s.py::test_1", "t/a.py::test_2"]
+    slow = {"t/m.py::test_slow", "t/s.py::test_1"}
+    assert slow_modules_first(items, str, slow.__contains__) == [
+        "t/m.py::test_fast", "t/m.py::test_slow", "t/s.py::test_1",
+        "t/a.py::test_1", "t/b.py::test_1", "t/a.py::test_2"]
+
+
+def test_each_batch_runs_its_slow_modules_first_and_ends_with_fast_tests():
+    fast = [f"t/a.py::test_{i}" for i in range(100)] + [f"t/z.py::test_{i}" for i in range(100)]
+    slow = [f"t/nb.py::test_run[{i}]" for i in range(8)]
+    collected = [*fast, *slow]                 # the notebook tests are collected last
+    got = layout(collected, str, 2, {}, slow=lambda i: i.startswith("t/nb.py"))
+    assert Counter(got) == Counter(collected)
+    second = got[batch_sizes(len(collected), 2)[0]:]
+    assert second[:8] == slow and all(not i.startswith("t/nb.py") for i in second[8:])
+    assert got[-1].startswith("t/z.py")
+    # and the run's tail is shorter: a slow test is no longer what the last worker runs
+    seconds = {**dict.fromkeys(fast, 1.0), **dict.fromkeys(slow, 40.0)}
+    before = simulate_worksteal(layout(collected, str, 2, {}), seconds, 2)
+    after = simulate_worksteal(got, seconds, 2)
+    assert after < before and after <= sum(seconds.values()) / 2 + 40 / 2
 
 
 def test_the_checked_in_table_names_tests_that_exist(root):

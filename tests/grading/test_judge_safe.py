@@ -7,6 +7,10 @@ cohort grader does. A cell that the judge cannot judge without handing the
 student's code something that is neither data nor a function fails here with
 the check's name and what to change (docs/checks.md, "Judge-safe checks"). The
 solution must also pass every check as the judge runs it.
+
+The cells after the last graded test cell are not run here: nothing they do can change
+how a graded cell is judged (04/10's training run and samples, 07's fine-tuning), and
+tests/test_notebooks_execute.py runs every cell of every notebook in a real kernel.
 """
 
 from __future__ import annotations
@@ -57,7 +61,8 @@ def judge_solution(path: Path) -> list[tuple[str, str]]:
     kernel = FakeKernel(user_ns)
     j = judge.Judge(nb, kernel, MARKERS)
     problems = []
-    for cell in nb.cells:
+    tests = [i for i, cell in enumerate(nb.cells) if _is_test(cell)]
+    for cell in nb.cells[:max(tests, default=-1) + 1]:
         if cell.cell_type != "code":
             continue
         if not _is_test(cell):
