@@ -42,7 +42,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("06_interpretability", "Interpretability", 13,
           "hook your own model, replicate induction heads, attribute logits, patch "
           "activations, probe the residual stream and ablate with care"),
-    Stage("07_rl_and_rlhf", "RL and RLHF", 20,
+    Stage("07_rl_and_rlhf", "RL and RLHF", 24,
           "bandits, MDPs, policy gradients, PPO's objective, a reward model from preferences, "
           "RLHF and DPO on their own model, reward hacking measured"),
     Stage("08_research", "Research", 19,
@@ -142,6 +142,7 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "07_reward_hacking": "rl_and_rlhf.hacking",
         "08_dpo": "rl_and_rlhf.dpo",
         "09_reflections": "rl_and_rlhf.reflections",
+        "10_ppo_for_language_models": "rl_and_rlhf.ppo_lm",
         "11_learning_from_experience": "rl_and_rlhf.td_learning",
     },
     "08_research": {
