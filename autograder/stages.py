@@ -39,15 +39,18 @@ STAGES: tuple[Stage, ...] = (
     Stage("05_alignment_reflections", "Alignment reading reflections", 41,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
-    Stage("06_interpretability", "Interpretability", 13,
+    Stage("06_interpretability", "Interpretability", 17,
           "hook your own model, replicate induction heads, attribute logits, patch "
-          "activations, probe the residual stream and ablate with care"),
+          "activations, probe the residual stream, ablate with care and train sparse "
+          "autoencoders"),
     Stage("07_rl_and_rlhf", "RL and RLHF", 24,
           "bandits, MDPs, policy gradients, PPO's objective, a reward model from preferences, "
-          "RLHF and DPO on their own model, reward hacking measured"),
+          "RLHF, PPO and DPO on their own model, reward hacking measured, TD and "
+          "Q-learning, a goal that misgeneralises"),
     Stage("08_research", "Research", 19,
           "run experiments whose conclusions hold (seeds, bootstrap, paired comparisons, "
-          "pre-registered predictions), build an eval, replicate a paper on CPU, write it up"),
+          "pre-registered predictions), build an eval, replicate a paper on CPU, write it up, "
+          "debug a run that trains but is wrong"),
 )
 
 STAGE_FOLDERS = tuple(s.folder for s in STAGES)
@@ -131,6 +134,7 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "05_probing": "interpretability.probing",
         "06_ablation": "interpretability.ablation",
         "07_reflections": "interpretability.reflections",
+        "08_sparse_autoencoders": "interpretability.sae",
     },
     "07_rl_and_rlhf": {
         "01_bandits": "rl_and_rlhf.bandits",
