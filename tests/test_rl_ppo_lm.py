@@ -84,3 +84,20 @@ def test_the_shipped_run_has_80_steps_of_every_curve():
         assert run[key].shape == (80,) and np.isfinite(run[key]).all(), key
     assert 0.0 <= run["clipfrac"].min() and run["clipfrac"].max() <= 1.0
     assert run["samples"] and run["samples"][0][0] == 0
+
+
+def test_the_notebooks_reading_of_the_shipped_runs_holds():
+    """07/10's prose (cell "Read the figure before the numbers") quotes these figures of the
+    shipped PPO run and 06's shipped REINFORCE run, means of the last 10 of 80 steps."""
+    from autograder.rl import rlhf
+
+    ppo, reinforce = ppo_lm.load_run(), rlhf.load_runs()[0.05]
+
+    def last(run, key):
+        return float(np.mean(run[key][-10:]))
+
+    assert round(last(ppo, "reward"), 1) == 4.8 and round(last(reinforce, "reward"), 1) == 5.5
+    assert round(last(ppo, "gold"), 1) == 6.4 and round(last(reinforce, "gold"), 1) == 7.7
+    assert round(last(ppo, "kl")) == 38 and round(last(reinforce, "kl")) == 49
+    assert 0.15 < float(np.mean(ppo["clipfrac"])) < 0.25             # "about a fifth"
+    assert 0.7 < float(np.mean(ppo["epochs"] < ppo_lm.PPOConfig.epochs)) < 0.8   # "three in four"

@@ -54,7 +54,7 @@ def train_dpo(model: GPT, chosen: np.ndarray, rejected: np.ndarray, ref_chosen: 
     opt = AdamW(model.params, lr=config.lr, weight_decay=0.0, betas=(0.9, 0.99))
     m, T = chosen.shape
     hist = DPOHistory()
-    bar = rlhf._bar(config.steps, progress, "DPO steps")                 # noqa: SLF001
+    bar = rlhf.progress_bar(config.steps, progress, "DPO steps")
     start = time.perf_counter()
     for _ in range(config.steps):
         idx = rng.choice(m, size=min(config.batch, m), replace=False)

@@ -41,7 +41,7 @@ from ..gpt import layers
 from ..gpt.model import GPT
 from ..gpt.optim import AdamW
 from . import policy
-from .rlhf import gold_of, plain_token_logprobs
+from .rlhf import gold_of, plain_token_logprobs, progress_bar
 
 PPO_RUN = Path(__file__).resolve().parent / "data" / "ppo_run.npz"
 
@@ -194,10 +194,7 @@ def train_ppo(model: GPT, reference: GPT, reward_fn: Callable[[np.ndarray], np.n
     w, b = np.zeros(model.config.d_model), 0.0                          # the value head
     mask = np.ones((B, C))
     hist = PPOHistory()
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=config.steps, desc="PPO steps")
+    bar = progress_bar(config.steps, progress, "PPO steps")
     start = time.perf_counter()
     for step in range(config.steps):
         ro = _rollout(model, reference, reward_fn, config, rng, token_logprobs)

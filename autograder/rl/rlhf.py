@@ -95,7 +95,7 @@ def train_rlhf(model: GPT, reference: GPT, reward_fn: Callable[[np.ndarray], np.
     mask = np.zeros((config.batch, P + C - 1))
     mask[:, P - 1:] = 1.0                          # the predictions of completion tokens
     hist = History()
-    bar = _bar(config.steps, progress)
+    bar = progress_bar(config.steps, progress)
     start = time.perf_counter()
     for step in range(config.steps):
         prompts = policy.corpus_prompts(config.batch, P, rng)
@@ -121,7 +121,9 @@ def train_rlhf(model: GPT, reference: GPT, reward_fn: Callable[[np.ndarray], np.
     return hist
 
 
-def _bar(total: int, show: bool, desc: str = "RLHF steps"):
+def progress_bar(total: int, show: bool, desc: str = "RLHF steps"):
+    """A tqdm bar of `total` steps, or None when `show` is False (the training loops of
+    RLHF, DPO and PPO share it)."""
     if not show:
         return None
     from tqdm.auto import tqdm
