@@ -39,7 +39,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("05_alignment_reflections", "Alignment reading reflections", 41,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
-    Stage("06_interpretability", "Interpretability", 17,
+    Stage("06_interpretability", "Interpretability", 19,
           "hook your own model, replicate induction heads, attribute logits, patch "
           "activations, probe the residual stream, ablate with care and train sparse "
           "autoencoders"),
@@ -129,6 +129,7 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
     },
     "06_interpretability": {
         "01_hooks": "interpretability.hooks",
+        "02_induction_heads": "interpretability.induction",
         "03_attribution": "interpretability.attribution",
         "04_activation_patching": "interpretability.patching",
         "05_probing": "interpretability.probing",

@@ -158,7 +158,7 @@ def test_the_command_trains_the_recipe_and_saves_part_way(tmp_path, capsys):
     out = tmp_path / "run.npz"
     assert attn_only.main(["--steps", "2", "--out", str(out), "--save-every", "1"]) == 0
     run = attn_only.load(out)
-    assert list(run.snapshots) == [0, 2] and len(run.train_loss) == 2
+    assert list(run.snapshots) == [0] and len(run.train_loss) == 2
     # RECIPE's choices, not the Recipe defaults: sinusoidal positions at step 0
     np.testing.assert_allclose(run.snapshots[0]["pos_emb"],
                                attn_only.sinusoidal_positions(64, 64), atol=1e-4)
@@ -209,3 +209,93 @@ def test_induction_at_distances_knocks_out_a_set_of_layer0_heads():
 
     with pytest.raises(ValueError, match="zero"):
         attn_only.induction_at_distances(model.params, config, pool, heads=(0,), how="resample")
+
+
+def test_duplicated_spans_paste_one_span_right_after_itself():
+    ids = np.arange(10_000)                # a stream in which every token says where it is
+    rows = attn_only.duplicated_spans(ids, 50, 33, np.random.default_rng(0), min_span=4)
+    assert rows.shape == (50, 33)
+    spans = set()
+    for row in rows:
+        jumps = np.flatnonzero(np.diff(row) != 1)          # where the text stops running on
+        assert len(jumps) == 1, row                        # exactly one paste per row
+        end = jumps[0] + 1                                 # the copy starts here
+        d = row[end - 1] + 1 - row[end]                    # it goes back d tokens
+        assert 4 <= d <= 16 and end - d >= 0
+        np.testing.assert_array_equal(row[end:end + d], row[end - d:end][:33 - end])
+        spans.add(int(d))
+    assert len(spans) > 6                                  # span lengths vary
+    with np.testing.assert_raises(ValueError):
+        attn_only.duplicated_spans(ids, 2, 33, np.random.default_rng(0), min_span=17)
+
+
+def test_the_shipped_run_is_the_recipe_run_of_this_code():
+    # the file's step-0 snapshot and first losses are what this module's train() makes
+    run = attn_only.load()
+    assert attn_only.PATH.stat().st_size < 2_000_000
+    assert run.train_loss.shape == (attn_only.RECIPE.steps,)
+    assert list(run.snapshots) == list(attn_only.RECIPE.snapshots)
+    fresh = attn_only.train(attn_only.replace(attn_only.RECIPE, steps=2, snapshots=(0,)),
+                            progress=False)
+    for name, value in fresh.snapshots[0].items():
+        np.testing.assert_allclose(run.snapshots[0][name], value, atol=1e-3, rtol=1e-3)
+    np.testing.assert_allclose(run.train_loss[:2], fresh.train_loss, rtol=1e-5)
+
+
+def test_the_shipped_model_uses_the_first_copy_and_did_not_at_step_0():
+    run = attn_only.load()
+    first, second = attn_only.repeated_halves_loss(run.model(), run.rep_tokens)
+    assert second < first - 2.5, (first, second)
+    np.testing.assert_allclose([first, second], [run.rep_first[-1], run.rep_second[-1]],
+                               atol=0.05)          # float16 parameters, float32 on the curve
+    f0, s0 = attn_only.repeated_halves_loss(run.model(0), run.rep_tokens)
+    assert abs(s0 - f0) < 0.1
+
+
+def test_the_shipped_model_learnt_text_too():
+    from autograder.gpt import textgpt
+
+    ids = textgpt.load_checkpoint().train_ids
+    x, _ = textgpt.random_windows(ids, 16, 64, np.random.default_rng(123))
+    model = attn_only.load().model()
+    loss = float(attn_only.per_token_loss(model.logits(x), x).mean())
+    assert loss < np.log(model.config.vocab_size) - 3.0, loss
+
+
+def test_the_shipped_circuit_is_causal_at_every_distance():
+    # Induction, not a positional shortcut: at every distance the gap is large; mean-ablating
+    # the layer-1 heads that match prefixes closes it, the other layer-1 heads leave it, and
+    # layer 0 as a whole (where the previous-token job is shared) closes most of it.
+    run = attn_only.load()
+    pool = np.unique(run.rep_tokens)
+    tokens = attn_only.repeated_tokens(32, 16, pool, np.random.default_rng(16))
+    _, cache = hooked.run_with_cache(run.params, run.config, tokens)
+    prev = attn_only.previous_token_scores(cache["blocks.0.attn.hook_pattern"])
+    prefix = attn_only.prefix_matching_scores(cache["blocks.1.attn.hook_pattern"])
+    uniform = np.mean(1.0 / np.arange(2, 33))
+    assert (prev > 3 * uniform).all() and prefix.max() > 0.5, (prev, prefix)
+    inductive = [h for h in range(4) if prefix[h] > 0.3]
+    others = [h for h in range(4) if h not in inductive]
+    assert inductive and others
+
+    def mean_of(heads):
+        def hook(z, name):
+            z = z.copy()
+            z[:, :, heads] = z[:, :, heads].mean(axis=0)
+            return z
+        return hook
+
+    def gaps(hooks):
+        out = []
+        for d in (8, 12, 16, 24, 32):
+            t = attn_only.repeated_tokens(32, d, pool, np.random.default_rng(d))
+            loss = attn_only.per_token_loss(hooked.run_with_hooks(run.params, run.config, t,
+                                                                  hooks), t)
+            out.append(loss[:, d:].mean() - loss[:, :d - 1].mean())
+        return np.array(out)
+
+    intact = gaps({})
+    assert (intact < -2.0).all(), intact
+    assert (gaps({"blocks.1.attn.hook_z": mean_of(inductive)}) > -0.2).all()
+    assert (gaps({"blocks.1.attn.hook_z": mean_of(others)}) < 0.9 * intact).all()
+    assert (gaps({"blocks.0.attn.hook_z": mean_of([0, 1, 2, 3])}) > 0.3 * intact).all()

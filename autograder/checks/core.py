@@ -612,7 +612,16 @@ class ValueCheck(Check):
         if value is None and expected is not None:
             ctx.fail(f"{self.what} is still None: you have not set it yet",
                      hint=NOT_IMPLEMENTED_HINT)
-        ctx.expect(expected, value, label=f"{self.what} is not right yet")
+        label = f"{self.what} is not right yet"
+        if not self._same(expected, value):
+            # diagnose the whole value: the mismatch compare() reports may be one entry of it
+            # (a tuple's first item), which no registered variant of the whole would match
+            mistake = self.diagnose(expected, value)
+            mismatch = compare(expected, value, rtol=max(self.rtol, 1e-9),
+                               atol=max(self.atol, 1e-12), dtype=None)
+            if mistake is not None and mismatch is not None:
+                ctx.fail_mismatch(mismatch, label=label, mistake=mistake, diagnose=False)
+        ctx.expect(expected, value, label=label)
         return ctx.passed
 
 

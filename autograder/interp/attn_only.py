@@ -13,29 +13,17 @@ autograder.gpt.textgpt's checkpoint, so nothing is encoded again), the
 package's layers and AdamW. Parameter names are autograder.gpt.model's, minus
 the blocks' ln2.* and mlp.*, so autograder.interp.hooked runs it.
 
-Beside each batch of text windows, a training step sees a batch of rows of
-random tokens in which one segment, of random length, appears twice at a
-random distance (``repeats_at_random_places``); the loss weighs the two
-batches (``rep_weight``). No shipped run yet makes an induction head
-(docs/interpretability.md lists what was measured). On plain text alone, with
-this budget (a few million tokens), the loss on the second copy of repeated
-tokens stayed within 0.1 nats of the first's for 1,500 steps at context 64 and
-500 steps at context 256; with repeats from the ~300 tokens seen 100 times or
-more, it had not moved after 1,300-1,800 steps. With repeats from the 50 most
-frequent tokens (the ``Recipe`` defaults) the second copy's loss fell 1.2 nats
-in 1,500 steps, but only at a distance of 16 between the copies: a positional
-shortcut, not induction. Repeats at a *fixed* distance taught a positional
-shortcut too.
-
-Options tried since (docs/interpretability.md has the measurements): rows that
-repeat with a random period from some point on (``rep_periodic``,
-``periodic_repeats``), so that most of a row can be predicted from its earlier
-occurrence; a constant learning rate after warm-up (``decay=False``), with which
-``train(save_every=...)`` can save the run so far as the shorter recipe would
-make it; larger query and key weights at initialisation (``qk_init``), since
-GPT-2's 0.02 leaves every attention pattern almost uniform; and sinusoidal
-starting position embeddings (``sinusoidal``), in which "the previous position"
-is one linear map of "my position".
+RECIPE, the shipped run: every training row is a window of the corpus in which
+one span is pasted again right after itself (``duplicated_spans``), so the text
+keeps its own statistics (which teach layer-0 heads to look at the previous
+token) and the copy makes induction pay, at a distance that changes from row to
+row. With sinusoidal starting positions, query and key weights started at std
+0.1 and a constant learning rate of 3e-3, two induction heads form between steps
+1,000 and 4,000 (docs/interpretability.md has the numbers; about 6 minutes of
+CPU). The Recipe's other options are the earlier attempts, kept so that their
+measurements can be reproduced: rows of random tokens beside text
+(``repeats_at_random_places``, ``periodic_repeats``), which taught a one-layer
+"raise every token seen so far" shortcut instead, and a cosine schedule.
 
 The file ``main`` writes keeps the final parameters and a few training-time snapshots
 (float16, to stay small), and curves measured every ``eval_every`` steps during
@@ -64,9 +52,8 @@ PATH = Path(__file__).resolve().parent / "trained" / "attn_only.npz"
 
 @dataclass(frozen=True)
 class Recipe:
-    """Everything that determines the training run (no run of it is shipped yet: see
-    docs/interpretability.md for what was measured). The defaults are the second
-    session's; RECIPE below is the most promising one since."""
+    """Everything that determines a training run. The defaults are an early attempt
+    (docs/interpretability.md lists what each measured); RECIPE below is the shipped run."""
 
     context: int = 64
     d_model: int = 64
@@ -97,19 +84,20 @@ class Recipe:
     decay: bool = True              # cosine decay of the learning rate (False: constant)
     qk_init: float = 0.02           # std of the query and key weights at initialisation
     sinusoidal: bool = False        # start the position embeddings as sines and cosines
+    rep_text: bool = False          # the repeated rows are real text with one span pasted
+                                    # again right after itself (``duplicated_spans``); with
+                                    # rep_weight 1 they are the whole batch
 
     def config(self, vocab_size: int = 512) -> GPTConfig:
         return GPTConfig(vocab_size=vocab_size, context=self.context, d_model=self.d_model,
                          n_heads=self.n_heads, n_layers=self.n_layers)
 
 
-# The most promising recipe measured so far (run T of docs/interpretability.md: three
-# previous-token heads formed, 0.30-0.32 at step 11,000, but no layer-1 head matched prefixes
-# within 11,000 steps): half text, periodic repeats, a constant learning rate, so a run can be
-# stopped part way.
-RECIPE = Recipe(steps=5000, rep_periodic=True, rep_rows=16, rep_length=65, rep_weight=0.5,
-                peak_lr=3e-3, decay=False, qk_init=0.1, sinusoidal=True,
-                snapshots=(0, 1000, 1500, 2000, 2500, 3000))   # 8 parameter sets: ~1.6 MB
+# The shipped run: text windows with one span pasted twice, a constant learning rate (so a
+# run can be stopped part way and is then exactly the shorter run).
+RECIPE = Recipe(steps=4000, rep_text=True, rep_rows=32, rep_length=65, rep_min_segment=8,
+                rep_weight=1.0, peak_lr=3e-3, decay=False, qk_init=0.1, sinusoidal=True,
+                snapshots=(0, 500, 1000, 1250, 1500, 2000, 3000))
 
 
 def init_attn_only_params(config: GPTConfig, seed: int = 0) -> dict[str, np.ndarray]:
@@ -247,6 +235,29 @@ def repeats_at_random_places(batch: int, length: int, pool: np.ndarray,
     return out
 
 
+def duplicated_spans(ids: np.ndarray, batch: int, length: int, rng: np.random.Generator,
+                     min_span: int = 8) -> np.ndarray:
+    """(batch, length) windows of the token stream ids, each with one span pasted twice.
+
+    Per row: a random window of the text; a span length d (min_span .. length // 2) and a
+    start s (0 .. length - 2d); the row is the text up to s + d, then tokens s .. s+d-1
+    again, then the text that followed, cut to length. So the row is ordinary text except
+    that from s + d on, d tokens can be read off their earlier occurrence (a copy-paste, as
+    in real source code), at a distance that differs from row to row.
+    """
+    if not 1 <= min_span <= length // 2:
+        raise ValueError(f"spans of {min_span} .. {length // 2} tokens do not fit rows of "
+                         f"{length}")
+    x, y = textgpt.random_windows(np.asarray(ids), batch, length - 1, rng)
+    text = np.concatenate([x, y[:, -1:]], axis=1)                       # (batch, length)
+    out = np.empty_like(text)
+    for r, row in enumerate(text):
+        d = int(rng.integers(min_span, length // 2 + 1))
+        s = int(rng.integers(0, length - 2 * d + 1))
+        out[r] = np.concatenate([row[:s + d], row[s:s + d], row[s + d:]])[:length]
+    return out
+
+
 def periodic_repeats(batch: int, length: int, pool: np.ndarray, rng: np.random.Generator,
                      min_distance: int = 4, max_distance: int = 32) -> np.ndarray:
     """(batch, length) random tokens from pool that repeat with a random period d in each row.
@@ -378,7 +389,11 @@ def _lr_at(step: int, recipe: Recipe, tr: textgpt.Recipe) -> float:
     return recipe.peak_lr * min(1.0, (step + 1) / recipe.warmup)
 
 
-def _repeat_rows(recipe: Recipe, pool: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _repeat_rows(recipe: Recipe, pool: np.ndarray, rng: np.random.Generator,
+                 ids: np.ndarray) -> np.ndarray:
+    if recipe.rep_text:
+        return duplicated_spans(ids, recipe.rep_rows, recipe.rep_length, rng,
+                                recipe.rep_min_segment)
     if recipe.rep_periodic:
         return periodic_repeats(recipe.rep_rows, recipe.rep_length, pool, rng,
                                 recipe.rep_min_segment, recipe.rep_max_distance)
@@ -440,19 +455,25 @@ def train(recipe: Recipe = RECIPE, progress: bool = True,
                      source.merges))
         if step == recipe.steps:
             break
+        start = time.perf_counter()
+        opt.lr = _lr_at(step, recipe, tr)
+        w = recipe.rep_weight_early if step < recipe.early_steps else recipe.rep_weight
+        if recipe.rep_rows and w >= 1.0:     # the repeated rows are the whole batch
+            seq = _repeat_rows(recipe, pool, rng, ids)
+            curve.append(model.loss(seq[:, :-1], seq[:, 1:]))
+            opt.step(model.backward())
+            seconds += time.perf_counter() - start
+            continue
         x, y = textgpt.random_windows(ids, recipe.batch_size, recipe.context, rng)
         n_rep = int(round(recipe.rep_fraction * recipe.batch_size))
         if n_rep:
             seq = repeats_at_random_places(n_rep, recipe.context + 1, pool, rng)
             x[:n_rep], y[:n_rep] = seq[:, :-1], seq[:, 1:]
-        start = time.perf_counter()
-        opt.lr = _lr_at(step, recipe, tr)
         curve.append(model.loss(x, y))
         grads = model.backward()
         if recipe.rep_rows:        # a weighted mean of the two batches' losses
-            seq = _repeat_rows(recipe, pool, rng)
+            seq = _repeat_rows(recipe, pool, rng, ids)
             model.loss(seq[:, :-1], seq[:, 1:])
-            w = recipe.rep_weight_early if step < recipe.early_steps else recipe.rep_weight
             for name, g in model.backward().items():
                 grads[name] = (1.0 - w) * grads[name] + w * g
         opt.step(grads)
@@ -508,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-every", type=int, default=0,
                         help="also write the run so far to OUT.stepN.npz every N steps")
     args = parser.parse_args(argv)
-    snaps = tuple(s for s in RECIPE.snapshots if s < args.steps) + (args.steps,)
+    snaps = tuple(s for s in RECIPE.snapshots if s < args.steps)
     recipe = replace(RECIPE, steps=args.steps, snapshots=snaps)
     run = train(recipe, save_every=args.save_every, save_to=args.out)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -251,7 +251,7 @@ def _shipped_head_scores() -> tuple[np.ndarray, np.ndarray]:
 
     run = attn_only.load()
     model = run.model()
-    tokens = run.rep_tokens[:8]
+    tokens = run.rep_tokens                      # the tokens the notebook scores
     model.logits(tokens)
     prev = np.array([_prev_score(p) for p in model.patterns])
     prefix = np.array([_prefix_score(p) for p in model.patterns])
