@@ -192,18 +192,20 @@ def _confidence_reference(logits, weak_probs, alpha):
 
 
 def _confidence_cases(rng):
-    # Logits kept at least 0.05 from 0, so that hardening is the same for z +- the finite
-    # difference step; the weak model disagrees with the student on some entries.
-    z = rng.choice([-1.0, 1.0], size=8) * rng.uniform(0.05, 3.0, size=8)
-    q = np.clip(0.5 + 0.4 * np.tanh(rng.normal(size=8)), 0.05, 0.95)
-    q[:3] = 1 - (z[:3] > 0) * 0.8 - 0.1                     # disagree on the first three
+    # Logits at least 0.1 from 0 (so that hardening is the same for z +- the finite
+    # difference step), small and large, of both signs; the weak model disagrees with the
+    # student on the first three entries.
+    size = np.concatenate([rng.uniform(0.1, 0.9, size=4), rng.uniform(1.5, 3.5, size=4)])
+    z = np.array([1, -1, 1, -1, -1, 1, -1, 1]) * size[[0, 4, 1, 5, 2, 6, 3, 7]]
+    q = rng.uniform(0.1, 0.9, size=8)
+    q[:3] = np.where(z[:3] > 0, 0.1, 0.9)
     return [
         Case("8 logits, weak probabilities that disagree on some, alpha=0.3", (z, q, 0.3)),
         Case("alpha=0: only the weak supervisor", (z[:5], q[:5], 0.0)),
-        Case("alpha=1: only the student's own hardened predictions",
-             (z[2:7], q[2:7], 1.0)),
-        Case("6 logits, alpha=0.75", (rng.choice([-1.0, 1.0], size=6) * rng.uniform(0.1, 4, 6),
-                                      rng.uniform(0.1, 0.9, size=6), 0.75)),
+        Case("alpha=1: only the student's own hardened predictions", (z[2:7], q[2:7], 1.0)),
+        Case("6 logits, one exactly 0 (hardened to 0), alpha=0.75",
+             (np.array([0.0, 0.4, -0.6, 2.2, -3.0, 0.9]) * [1, *rng.uniform(0.8, 1.2, 5)],
+              rng.uniform(0.1, 0.9, size=6), 0.75)),
     ]
 
 
