@@ -39,7 +39,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("05_alignment_reflections", "Alignment reading reflections", 41,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
-    Stage("06_interpretability", "Interpretability", 19,
+    Stage("06_interpretability", "Interpretability", 20,
           "hook your own model, replicate induction heads, attribute logits, patch "
           "activations, probe the residual stream, ablate with care and train sparse "
           "autoencoders"),

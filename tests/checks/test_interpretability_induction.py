@@ -35,8 +35,30 @@ def copying(W_E, W_V, W_O, W_U):
     return float(eig.real.sum() / np.abs(eig).sum())
 
 
+def composition(A, B):
+    return float(np.sqrt(np.sum((A @ B) ** 2) / (np.sum(A ** 2) * np.sum(B ** 2))))
+
+
+def k_composition(params, n_heads):
+    # every head at once: (D, 3, H, d) views of W_qkv and (H, d, D) of W_o
+    W0, W1 = (np.asarray(params[f"blocks.{i}.attn.W_qkv"], np.float64) for i in (0, 1))
+    D = W0.shape[0]
+    d = D // n_heads
+    q1, k1 = (W1.reshape(D, 3, n_heads, d)[:, j] for j in (0, 1))
+    v0 = W0.reshape(D, 3, n_heads, d)[:, 2]
+    o0 = np.asarray(params["blocks.0.attn.W_o"], np.float64).reshape(n_heads, d, D)
+    qk = np.einsum("ahd,bhd->hab", q1, k1)                    # (H, D, D) receivers
+    ov = np.einsum("ahd,hdb->hab", v0, o0)                    # (H, D, D) senders
+    prod = np.einsum("rab,scb->srac", qk, ov)                 # W_QK W_OV^T for each pair
+    num = np.sqrt((prod ** 2).sum(axis=(2, 3)))
+    return num / (np.sqrt((ov ** 2).sum(axis=(1, 2)))[:, None]
+                  * np.sqrt((qk ** 2).sum(axis=(1, 2)))[None, :])
+
+
 CORRECT = [(I.check_repeated_loss_halves, halves), (I.check_previous_token_score, prev),
-           (I.check_prefix_matching_score, prefix), (I.check_copying_score, copying)]
+           (I.check_prefix_matching_score, prefix), (I.check_copying_score, copying),
+           (I.check_composition_score, composition),
+           (I.check_k_composition_scores, k_composition)]
 
 
 @pytest.mark.parametrize("seed", [0, 4, 9])
@@ -112,3 +134,45 @@ def test_the_head_naming_checks_agree_with_the_hooked_pass():
     assert prev_scores.max() > 0.3 and prefix_scores.max() > 0.5, (prev_scores, prefix_scores)
     assert "(layer, head)" in I.check_induction_head.explain(ind_head[::-1])
     assert "previous-token score" in I.check_induction_head.explain(prev_head)
+
+
+def test_composition_mistakes_are_named_and_other_wrong_answers_fail():
+    def unnormalised(A, B):
+        return float(np.linalg.norm(A @ B))
+
+    def spectral(A, B):
+        return float(np.linalg.norm(A @ B, 2) / (np.linalg.norm(A, 2) * np.linalg.norm(B, 2)))
+
+    def swapped(params, n):
+        return k_composition(params, n).T
+
+    def no_transpose(params, n):
+        out = np.zeros((n, n))
+        for s in range(n):
+            _, _, v, o = I._head_slices(params, 0, s, n)
+            for r in range(n):
+                q, k, _, _ = I._head_slices(params, 1, r, n)
+                out[s, r] = composition(q @ k.T, v @ o)
+        return out
+
+    for check, fn, phrase in [(I.check_composition_score, unnormalised, "norm(A) * norm(B)"),
+                              (I.check_composition_score, spectral, "Frobenius"),
+                              (I.check_k_composition_scores, swapped, "transpose"),
+                              (I.check_k_composition_scores, no_transpose, "W_QK @ W_OV.T")]:
+        message = check.explain(fn)
+        assert message is not None and phrase in message, (check.name, message)
+
+    def sum_not_product(A, B):          # a wrong normaliser nobody registered
+        return float(np.linalg.norm(A @ B) / (np.linalg.norm(A) + np.linalg.norm(B)))
+
+    def v_composition(params, n):       # the sender's output into the receiver's values
+        out = np.zeros((n, n))
+        for s in range(n):
+            _, _, v0, o0 = I._head_slices(params, 0, s, n)
+            for r in range(n):
+                _, _, v1, o1 = I._head_slices(params, 1, r, n)
+                out[s, r] = composition((v1 @ o1).T, (v0 @ o0).T)
+        return out
+
+    assert I.check_composition_score.explain(sum_not_product) is not None
+    assert I.check_k_composition_scores.explain(v_composition) is not None

@@ -241,6 +241,140 @@ check_copying_score = FunctionCheck(
     ])
 
 
+# -- 2.6 composition score ---------------------------------------------------------------------
+
+def _frobenius(M: np.ndarray) -> float:
+    """sqrt(sum of squared entries), by the trace of M^T M."""
+    M = np.asarray(M, np.float64)
+    return math.sqrt(max(float(np.trace(M.T @ M)), 0.0))
+
+
+def _composition(A, B):
+    A, B = np.asarray(A, np.float64), np.asarray(B, np.float64)
+    return _frobenius(A @ B) / (_frobenius(A) * _frobenius(B))
+
+
+def _composition_cases(rng):
+    # disjoint subspaces: A reads dimensions 0-2, B writes 3-5 only, so A @ B = 0
+    A0 = np.zeros((6, 6))
+    A0[:, :3] = rng.normal(size=(6, 3))
+    B0 = np.zeros((6, 6))
+    B0[3:, :] = rng.normal(size=(3, 6))
+    Q, _ = np.linalg.qr(rng.normal(size=(5, 5)))
+    return [Case("random (4, 6) @ (6, 3)", (rng.normal(size=(4, 6)), rng.normal(size=(6, 3)))),
+            Case("A reads what B does not write: A @ B = 0", (A0, B0)),
+            Case("an orthogonal matrix and its transpose (5, 5)", (Q, Q.T)),
+            Case("A scaled by 1000 (the score ignores scale)",
+                 (1000 * rng.normal(size=(3, 4)), rng.normal(size=(4, 4))))]
+
+
+def _composition_unnormalised(A, B):
+    return _frobenius(np.asarray(A, np.float64) @ B)
+
+
+def _composition_spectral(A, B):
+    A, B = np.asarray(A, np.float64), np.asarray(B, np.float64)
+    return float(np.linalg.norm(A @ B, 2) / (np.linalg.norm(A, 2) * np.linalg.norm(B, 2)))
+
+
+check_composition_score = FunctionCheck(
+    "composition_score", _composition, _composition_cases, rtol=1e-6, atol=1e-9,
+    hint="np.linalg.norm(M) of a matrix is its Frobenius norm: the square root of the sum of "
+         "its squared entries. Return norm(A @ B) / (norm(A) * norm(B)) as a float.",
+    mistakes=[
+        Mistake("not normalised",
+                "You returned the norm of A @ B alone. Divide by norm(A) * norm(B): the "
+                "score compares how much of A's and B's size survives the product, so it "
+                "does not grow when a head's weights are simply larger.",
+                "Divide by the product of the two norms.", variant=_composition_unnormalised),
+        Mistake("spectral norms",
+                "You used the largest singular value (np.linalg.norm(M, 2)). Elhage et al.'s "
+                "score uses the Frobenius norm, np.linalg.norm(M) with no second argument.",
+                "Drop the 2.", variant=_composition_spectral),
+    ])
+
+
+# -- 2.7 K-composition between the two layers ---------------------------------------------------
+
+def _head_slices(params, layer, head, n_heads):
+    W, Wo = np.asarray(params[f"blocks.{layer}.attn.W_qkv"], np.float64), \
+        np.asarray(params[f"blocks.{layer}.attn.W_o"], np.float64)
+    D = Wo.shape[0]
+    d = D // n_heads
+    q = W[:, head * d:(head + 1) * d]
+    k = W[:, D + head * d:D + (head + 1) * d]
+    v = W[:, 2 * D + head * d:2 * D + (head + 1) * d]
+    return q, k, v, Wo[head * d:(head + 1) * d]
+
+
+def _k_table(params, n_heads, receiver_reads="keys", transpose_ov=True):
+    out = np.zeros((n_heads, n_heads))
+    for s in range(n_heads):
+        _, _, v0, o0 = _head_slices(params, 0, s, n_heads)
+        ov = v0 @ o0
+        for r in range(n_heads):
+            q1, k1, _, _ = _head_slices(params, 1, r, n_heads)
+            qk = q1 @ k1.T
+            if receiver_reads == "queries":
+                qk = qk.T
+            out[s, r] = _composition(qk, ov.T if transpose_ov else ov)
+    return out
+
+
+def _k_composition(params, n_heads):
+    return _k_table(params, n_heads)
+
+
+def _attn_params(rng, D, H):
+    from autograder.gpt.model import GPTConfig
+    from autograder.interp.attn_only import init_attn_only_params
+
+    config = GPTConfig(vocab_size=7, context=4, d_model=D, n_heads=H, n_layers=2)
+    params = init_attn_only_params(config, seed=int(rng.integers(1 << 30)))
+    for name, value in params.items():
+        if ".attn.W_" in name:
+            value += rng.normal(0.0, 0.3, value.shape).astype(value.dtype)
+    return params
+
+
+def _k_cases(rng):
+    built = _attn_params(rng, 8, 2)
+    # head 0.0 writes only dimensions 0-3; head 1.1's keys read only 0-3, head 1.0's only 4-7
+    Wo0 = built["blocks.0.attn.W_o"]
+    Wo0[:4, 4:] = 0.0                                     # rows of head 0.0 (d_head 4)
+    W1 = built["blocks.1.attn.W_qkv"]
+    W1[:4, 8:12] = 0.0                                    # keys of head 1.0 ignore 0-3
+    W1[4:, 12:16] = 0.0                                   # keys of head 1.1 ignore 4-7
+    return [Case("random weights, D 8, 2 heads", (_attn_params(rng, 8, 2), 2)),
+            Case("random weights, D 12, 3 heads", (_attn_params(rng, 12, 3), 3)),
+            Case("built: head 0.0 writes only where head 1.1's keys read", (built, 2))]
+
+
+check_k_composition_scores = FunctionCheck(
+    "k_composition_scores", _k_composition, _k_cases, rtol=1e-4, atol=1e-6,
+    hint="For sender s in layer 0 and receiver r in layer 1: W_QK = W_Q @ W_K.T of r and "
+         "W_OV = W_V @ W_O of s (both D x D); the entry [s, r] is composition_score(W_QK, "
+         "W_OV.T). Uses your composition_score: make its check pass first.",
+    mistakes=[
+        Mistake("(receiver, sender) table",
+                "Your table is the transpose of the expected one: rows should be the "
+                "layer-0 senders, columns the layer-1 receivers.",
+                "Return the transpose, or swap your loops.",
+                variant=lambda params, n: _k_table(params, n).T),
+        Mistake("W_OV not transposed",
+                "You multiplied W_QK @ W_OV. A key is computed from a row vector x W_OV, so "
+                "the score q . k contains x_q W_QK (x_k W_OV)^T = x_q W_QK W_OV^T x_k^T: the "
+                "product to score is W_QK @ W_OV.T.",
+                "composition_score(W_QK, W_OV.T).",
+                variant=lambda params, n: _k_table(params, n, transpose_ov=False)),
+        Mistake("Q-composition",
+                "You scored how much the sender's output feeds the receiver's *queries* "
+                "(W_QK.T @ W_OV.T). K-composition is about its keys: W_QK @ W_OV.T.",
+                "Use W_QK, not its transpose.",
+                variant=lambda params, n: _k_table(params, n, receiver_reads="queries")),
+    ])
+
+
 # -- 2.5 the heads of the shipped model ------------------------------------------------------
 
 @lru_cache(maxsize=1)
