@@ -138,7 +138,7 @@ def _fixed_e_cases(rng) -> list[Case]:
     n = np.geomspace(1e3, 1e6, 6)
     return [
         Case("an exact curve, E = 1.5, A = 20, alpha = 0.3", (n, _curve(n, 1.5, 20, 0.3), 1.5)),
-        Case("a noisy curve at the grid's sizes, E = 3.9, A = 40, alpha = 0.5",
+        Case("a noisy curve at the grid's sizes (made with A = 40, alpha = 0.5), E = 3.9",
              (SIZES, _curve(SIZES, 3.9, 40, 0.5, 0.01, rng), 3.9)),
         Case("a pure power law, E = 0, A = 7, alpha = 0.076", (n, _curve(n, 0, 7, 0.076), 0.0)),
         Case("two points, E = 2", (np.array([100.0, 400.0]), np.array([3.0, 2.5]), 2.0)),
@@ -250,13 +250,13 @@ E_GRID_CASE = np.round(np.arange(0.0, 5.0, 0.05), 2)
 def _power_law_cases(rng) -> list[Case]:
     n = np.geomspace(1e3, 1e6, 7)
     return [
-        Case("a noisy curve at the grid's sizes, E = 3.9, A = 40, alpha = 0.5",
+        Case("a noisy curve at the grid's sizes (made with E = 3.9, A = 40, alpha = 0.5)",
              (SIZES, _curve(SIZES, 3.9, 40, 0.5, 0.004, np.random.default_rng(3)), E_GRID_CASE)),
         Case("an exact curve, E = 1.5 (on the grid), A = 20, alpha = 0.3",
              (n, _curve(n, 1.5, 20, 0.3), E_GRID_CASE)),
         Case("a grid that reaches above the smallest loss (those E are skipped)",
              (n, _curve(n, 2.0, 10, 0.4, 0.01, np.random.default_rng(5)), E_GRID_CASE)),
-        Case("a noisy curve, E = 0.8, A = 5, alpha = 0.25, a fine grid",
+        Case("a noisy curve (made with E = 0.8, A = 5, alpha = 0.25), a fine grid",
              (n, _curve(n, 0.8, 5, 0.25, 0.01, np.random.default_rng(3)),
               np.linspace(0, 1.2, 121))),
         Case("random curve", (n, _curve(n, rng.uniform(1, 3), rng.uniform(5, 30),
