@@ -47,10 +47,10 @@ STAGES: tuple[Stage, ...] = (
           "bandits, MDPs, policy gradients, PPO's objective, a reward model from preferences, "
           "RLHF, PPO and DPO on their own model, reward hacking measured, TD and "
           "Q-learning, a goal that misgeneralises"),
-    Stage("08_research", "Research", 23,
+    Stage("08_research", "Research", 27,
           "run experiments whose conclusions hold (seeds, bootstrap, paired comparisons, "
           "pre-registered predictions), build an eval, replicate a paper on CPU, write it up, "
-          "debug a run that trains but is wrong"),
+          "debug a run that trains but is wrong, measure a scaling law in miniature"),
 )
 
 STAGE_FOLDERS = tuple(s.folder for s in STAGES)
@@ -158,6 +158,7 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "05_writing_it_up": "research.writeup",
         "06_a_question_of_your_own": "research.capstone",
         "07_when_a_run_goes_wrong": "research.debugging",
+        "08_scaling_laws": "research.scaling",
         "09_weak_to_strong": "research.weak_to_strong",
     },
 }
