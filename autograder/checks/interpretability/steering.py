@@ -41,7 +41,7 @@ def _diff_cases(rng):
     labels = np.array([1, 0, 0, 1, 0, 0, 0, 1, 0], dtype=bool)
     return [Case("9 rows of 4, 3 labelled True (unbalanced), far from the origin", (acts, labels)),
             Case("6 rows of 3 float32, labels given as 0/1 integers",
-                 (rng.normal(size=(6, 3)).astype(np.float32) * [1.0, 10.0, 0.1],
+                 ((rng.normal(size=(6, 3)) * [1.0, 10.0, 0.1]).astype(np.float32),
                   np.array([0, 1, 1, 0, 1, 0]))),
             Case("5 rows of 2, one row True", (rng.normal(size=(5, 2)),
                                                np.array([False, False, True, False, False])))]
