@@ -39,7 +39,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("05_alignment_reflections", "Alignment reading reflections", 41,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
-    Stage("06_interpretability", "Interpretability", 17,
+    Stage("06_interpretability", "Interpretability", 20,
           "hook your own model, replicate induction heads, attribute logits, patch "
           "activations, probe the residual stream, ablate with care and train sparse "
           "autoencoders"),
@@ -135,6 +135,7 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "06_ablation": "interpretability.ablation",
         "07_reflections": "interpretability.reflections",
         "08_sparse_autoencoders": "interpretability.sae",
+        "10_attribution_patching": "interpretability.attribution_patching",
     },
     "07_rl_and_rlhf": {
         "01_bandits": "rl_and_rlhf.bandits",
