@@ -106,6 +106,6 @@ def test_the_notebooks_claims_about_the_hand_built_model(solution):
             - (x.logits[rows, -1, correct] - x.logits[rows, -1, wrong]))
     own = ((c.acts[name] - x.acts[name]) * x.grads[name])[:, 6].sum(-1) * 8
     assert ((true > 2) & (np.abs(own) < 0.25 * true)).sum() >= 3
-    ig = solution["integrated_attribution"](params, 2 * 2, clean, corrupt, correct, wrong,
+    ig = solution["integrated_attribution"](params, config.n_heads, clean, corrupt, correct, wrong,
                                             name, 16)
     assert abs(ig[6] - gap) < 0.05 * gap
