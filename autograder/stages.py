@@ -39,10 +39,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("05_alignment_reflections", "Alignment reading reflections", 41,
           "read the core texts, paraphrase arguments, find cruxes, forecast, and write a theory "
           "of change and a learning plan"),
-    Stage("06_interpretability", "Interpretability", 23,
+    Stage("06_interpretability", "Interpretability", 26,
           "hook your own model, replicate induction heads, attribute logits, patch "
-          "activations, probe the residual stream, ablate with care, train sparse "
-          "autoencoders and steer with a direction"),
+          "activations and estimate patches by gradient, probe the residual stream, ablate "
+          "with care, train sparse autoencoders and steer with a direction"),
     Stage("07_rl_and_rlhf", "RL and RLHF", 24,
           "bandits, MDPs, policy gradients, PPO's objective, a reward model from preferences, "
           "RLHF, PPO and DPO on their own model, reward hacking measured, TD and "
@@ -137,6 +137,7 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "07_reflections": "interpretability.reflections",
         "08_sparse_autoencoders": "interpretability.sae",
         "09_steering": "interpretability.steering",
+        "10_attribution_patching": "interpretability.attribution_patching",
     },
     "07_rl_and_rlhf": {
         "01_bandits": "rl_and_rlhf.bandits",
