@@ -43,7 +43,7 @@ STAGES: tuple[Stage, ...] = (
           "hook your own model, replicate induction heads, attribute logits, patch "
           "activations, probe the residual stream, ablate with care and train sparse "
           "autoencoders"),
-    Stage("07_rl_and_rlhf", "RL and RLHF", 24,
+    Stage("07_rl_and_rlhf", "RL and RLHF", 27,
           "bandits, MDPs, policy gradients, PPO's objective, a reward model from preferences, "
           "RLHF, PPO and DPO on their own model, reward hacking measured, TD and "
           "Q-learning, a goal that misgeneralises"),
@@ -148,6 +148,7 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "09_reflections": "rl_and_rlhf.reflections",
         "10_ppo_for_language_models": "rl_and_rlhf.ppo_lm",
         "11_learning_from_experience": "rl_and_rlhf.td_learning",
+        "12_best_of_n": "rl_and_rlhf.best_of_n",
     },
     "08_research": {
         "01_experiments_you_can_trust": "research.experiments",
