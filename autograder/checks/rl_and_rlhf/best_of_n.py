@@ -107,10 +107,10 @@ check_bon_kl = FunctionCheck(
     "bon_kl", _bon_kl, _kl_cases, rtol=1e-7, atol=1e-9, dtype="kind",
     mistakes=[
         Mistake("log n only",
-                "You returned log n. That is the KL if the best of n were always the single "
-                "most likely choice of a uniform pick; it is an upper bound here. The best of n "
-                "still spreads its probability over the base policy's outcomes, and the "
-                "(n - 1) / n term accounts for that.",
+                "You returned log n, the first term only. log n would be the KL of a policy "
+                "that multiplies the probability of its favourite 1/n of the outcomes by n and "
+                "drops the rest; best-of-n reweights more gently (by n F^(n-1)), and the second "
+                "term, -(n - 1) / n, accounts for that.",
                 "Follow the derivation above: E[log(n U^(n-1))] with U the maximum of n "
                 "uniforms, and E[log U] = -1/n.",
                 variant=lambda ns: np.log(np.asarray(ns, dtype=float))),
