@@ -43,10 +43,10 @@ STAGES: tuple[Stage, ...] = (
           "hook your own model, replicate induction heads, attribute logits, patch "
           "activations and estimate patches by gradient, probe the residual stream, ablate "
           "with care, train sparse autoencoders and steer with a direction"),
-    Stage("07_rl_and_rlhf", "RL and RLHF", 24,
+    Stage("07_rl_and_rlhf", "RL and RLHF", 29,
           "bandits, MDPs, policy gradients, PPO's objective, a reward model from preferences, "
-          "RLHF, PPO and DPO on their own model, reward hacking measured, TD and "
-          "Q-learning, a goal that misgeneralises"),
+          "RLHF, PPO and DPO on their own model, reward hacking measured, best-of-n and an "
+          "adaptive KL coefficient, TD and Q-learning, a goal that misgeneralises"),
     Stage("08_research", "Research", 27,
           "run experiments whose conclusions hold (seeds, bootstrap, paired comparisons, "
           "pre-registered predictions), build an eval, replicate a paper on CPU, write it up, "
@@ -151,6 +151,8 @@ CHECK_MODULES: dict[str, dict[str, str]] = {
         "09_reflections": "rl_and_rlhf.reflections",
         "10_ppo_for_language_models": "rl_and_rlhf.ppo_lm",
         "11_learning_from_experience": "rl_and_rlhf.td_learning",
+        "12_best_of_n": "rl_and_rlhf.best_of_n",
+        "13_kl_control": "rl_and_rlhf.kl_control",
     },
     "08_research": {
         "01_experiments_you_can_trust": "research.experiments",

@@ -51,6 +51,7 @@ class History:
     gold: list[float] = field(default_factory=list)
     samples: list[tuple[int, str, str]] = field(default_factory=list)   # (step, prompt, text)
     seconds: float = 0.0
+    beta: list[float] = field(default_factory=list)     # the KL coefficient each step used
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"reward": np.array(self.reward), "kl": np.array(self.kl),
@@ -87,8 +88,13 @@ def train_rlhf(model: GPT, reference: GPT, reward_fn: Callable[[np.ndarray], np.
                config: RLHFConfig, *, token_logprobs: Callable = plain_token_logprobs,
                kl_penalised_rewards: Callable = plain_kl_penalised_rewards,
                reinforce_weights: Callable = plain_reinforce_weights,
-               sample_every: int = 10, progress: bool = True) -> History:
-    """Fine-tune `model` in place against reward_fn (tokens (B, T) -> (B,)); returns the History."""
+               sample_every: int = 10, progress: bool = True,
+               kl_controller: Callable[[float, float], float] | None = None) -> History:
+    """Fine-tune `model` in place against reward_fn (tokens (B, T) -> (B,)); returns the History.
+
+    kl_controller: if given, (beta, mean KL of the step) -> the beta of the next step (notebook
+    13's adaptive coefficient); otherwise beta stays config.beta.
+    """
     rng = np.random.default_rng(config.seed)
     opt = AdamW(model.params, lr=config.lr, weight_decay=0.0, betas=(0.9, 0.99))
     P, C = config.n_prompt, config.n_new
@@ -97,6 +103,7 @@ def train_rlhf(model: GPT, reference: GPT, reward_fn: Callable[[np.ndarray], np.
     hist = History()
     bar = progress_bar(config.steps, progress)
     start = time.perf_counter()
+    beta = config.beta
     for step in range(config.steps):
         prompts = policy.corpus_prompts(config.batch, P, rng)
         tokens = policy.sample_completions(model, prompts, C, rng)          # (B, P + C)
@@ -104,12 +111,15 @@ def train_rlhf(model: GPT, reference: GPT, reward_fn: Callable[[np.ndarray], np.
         logp = np.asarray(token_logprobs(model.logits(inputs), targets))   # (B, T - 1)
         logp_ref = np.asarray(token_logprobs(reference.logits(inputs), targets))
         rewards = np.asarray(reward_fn(tokens), dtype=np.float64)           # (B,)
-        shaped = np.asarray(kl_penalised_rewards(rewards, logp, logp_ref, mask, config.beta))
+        shaped = np.asarray(kl_penalised_rewards(rewards, logp, logp_ref, mask, beta))
         weights = np.asarray(reinforce_weights(shaped, mask))               # (B, T - 1)
         opt.step(policy.weighted_nll_grads(model, tokens, weights))
         hist.reward.append(float(rewards.mean()))
         hist.kl.append(float(((logp - logp_ref) * mask).sum(axis=1).mean()))
         hist.gold.append(float(gold_of(tokens, P).mean()))
+        hist.beta.append(float(beta))
+        if kl_controller is not None:
+            beta = float(kl_controller(beta, hist.kl[-1]))
         if step % sample_every == 0 or step == config.steps - 1:
             hist.samples.append((step, policy.decode(tokens[0, :P]), policy.decode(tokens[0, P:])))
         if bar is not None:
