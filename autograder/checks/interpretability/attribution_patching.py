@@ -18,6 +18,7 @@ import numpy as np
 from ..core import FunctionCheck
 from ..spec import Case, Mistake
 from . import oracles
+from .patching import patching_case_args as _model
 
 # -- 10.1 the metric's gradient with respect to the final residual stream ---------------------
 
@@ -306,19 +307,6 @@ def _two_runs(params, n_heads, clean, corrupt, name):
     _, c = oracles.slow_forward(params, clean, n_heads)
     _, x = oracles.slow_forward(params, corrupt, n_heads)
     return c[name], x[name]
-
-
-def _model(rng, V, D, L, H, B, T, spots):
-    params = oracles.small_params(rng, V=V, D=D, n_layers=L, context=8, attn_only=True)
-    for i in range(L):      # sharper attention: the softmax bends the curve
-        params[f"blocks.{i}.attn.W_qkv"][:, :2 * D] *= 3.0
-    clean = rng.integers(0, V, size=(B, T))
-    corrupt = clean.copy()
-    for t in spots:
-        corrupt[:, t] = (clean[:, t] + rng.integers(1, V, size=B)) % V
-    correct = rng.integers(0, V, size=B)
-    wrong = (correct + rng.integers(1, V, size=B)) % V
-    return (params, H, clean, corrupt, correct, wrong)
 
 
 # -- 10.4 the linear estimate against the true patch, as the patch is scaled ------------------

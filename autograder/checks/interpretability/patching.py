@@ -140,24 +140,29 @@ def _replace_head(source: np.ndarray, h: int):
     return hook
 
 
+def patching_case_args(rng, V, D, L, H, B, T, spots):
+    """(params, n_heads, clean, corrupt, correct, wrong) of a small random attention-only model:
+    L layers x H heads, d_model D, vocabulary V, B prompts of T tokens, the positions in
+    `spots` corrupted. Queries and keys are scaled up 3x so that attention is sharp and the
+    key and query paths matter (notebook 10's cases use it too)."""
+    params = oracles.small_params(rng, V=V, D=D, n_layers=L, context=8, attn_only=True)
+    for i in range(L):
+        params[f"blocks.{i}.attn.W_qkv"][:, :2 * D] *= 3.0
+    clean = rng.integers(0, V, size=(B, T))
+    corrupt = clean.copy()
+    for t in spots:
+        corrupt[:, t] = (clean[:, t] + rng.integers(1, V, size=B)) % V
+    correct = rng.integers(0, V, size=B)
+    wrong = (correct + rng.integers(1, V, size=B)) % V
+    return (params, H, clean, corrupt, correct, wrong)
+
+
 def _model_cases(rng):
-    cases = []
-    for label, V, D, L, H, B, T, spots in [
+    return [Case(label, patching_case_args(rng, *shape)) for label, shape in [
             ("2 layers x 2 heads, D 8, 2 prompts of 5 tokens, position 2 corrupted",
-             9, 8, 2, 2, 2, 5, [2]),
+             (9, 8, 2, 2, 2, 5, [2])),
             ("3 layers x 4 heads, D 8, 2 prompts of 4 tokens, positions 0 and 3 corrupted",
-             11, 8, 3, 4, 2, 4, [0, 3])]:
-        params = oracles.small_params(rng, V=V, D=D, n_layers=L, context=8, attn_only=True)
-        for i in range(L):      # sharper attention: keys and queries matter more
-            params[f"blocks.{i}.attn.W_qkv"][:, :2 * D] *= 3.0
-        clean = rng.integers(0, V, size=(B, T))
-        corrupt = clean.copy()
-        for t in spots:
-            corrupt[:, t] = (clean[:, t] + rng.integers(1, V, size=B)) % V
-        correct = rng.integers(0, V, size=B)
-        wrong = (correct + rng.integers(1, V, size=B)) % V
-        cases.append(Case(label, (params, H, clean, corrupt, correct, wrong)))
-    return cases
+             (11, 8, 3, 4, 2, 4, [0, 3]))]]
 
 
 # -- 4.3 patching the residual stream, layer by layer and position by position ----------------
