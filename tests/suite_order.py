@@ -34,6 +34,7 @@ T = TypeVar("T")
 _JUDGED = ("tests/grading/test_judge_safe.py::"
            "test_every_check_is_judged_outside_the_kernel[{}.ipynb]")
 _SOLVED = "tests/test_notebooks_execute.py::test_solution_runs_and_every_check_passes[{}]"
+_FLOORS = "tests/test_mutation_floors.py::test_no_exercise_drops_below_its_floor[{}]"
 DURATIONS: dict[str, float] = {
     "tests/browser/test_hub.py": 260,
     "tests/grading/test_cohort.py::test_a_large_cohort": 175,
@@ -57,6 +58,28 @@ DURATIONS: dict[str, float] = {
     _JUDGED.format("06_interpretability/05_probing"): 13,
     _JUDGED.format("04_transformer/10_your_gpt_on_python"): 12,    # up to its last graded cell
     _JUDGED.format("06_interpretability/06_ablation"): 11,
+    # wall times of the slowest tests in the run of 2026-12-08 (session 6), which were not
+    # in the table: the stage-06 and stage-08 mutation floors ran last, one after the other
+    _FLOORS.format("06_interpretability"): 177,
+    _FLOORS.format("08_research"): 143,
+    _FLOORS.format("01_linear_algebra"): 28,
+    _FLOORS.format("03_probability"): 26,
+    "tests/grading/test_kill_cleanup.py::test_killing_the_coordinator_kills_the_whole_run_and_"
+    "the_next_start_cleans_up": 87,
+    "tests/checks/test_reflections_grading.py": 80,
+    "tests/grading/test_judge_real_kernel.py::test_handles_and_callbacks_grade_exactly_in_a_"
+    "real_kernel": 73,
+    "tests/test_autograde_roundtrip.py::test_nbgrader_autograde_round_trip": 62,
+    "tests/grading/test_robustness.py::test_kill_and_resume_grades_everyone_exactly_once": 62,
+    "tests/grading/test_robustness.py::test_a_lock_that_outlasts_the_wait_stops_cleanly_and_the_"
+    "next_run_resumes": 51,
+    "tests/grading/test_robustness.py::test_a_locked_gradebook_is_waited_out": 33,
+    "tests/grading/test_robustness.py::test_a_changed_submission_is_graded_again": 29,
+    "tests/grading/test_untrusted_batch.py": 55,
+    "tests/grading/test_one_record.py": 50,
+    "tests/test_architecture.py::test_the_package_type_checks": 47,
+    "tests/grading/test_plain_nbgrader_feedback.py::test_plain_nbgrader_feedback_hides_hidden_"
+    "tests_and_rubrics": 38,
 }
 
 
